@@ -1,0 +1,50 @@
+# Every user-facing target runs `setup` first, so `make eval` and `make test` work on a fresh clone.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+# Shared 2-core machines: torch's default threading runs 3-15x slower under load (DESIGN §9).
+export OMP_NUM_THREADS ?= 1
+export HF_HUB_OFFLINE ?= 1
+export HF_DATASETS_OFFLINE ?= 1
+export TRANSFORMERS_OFFLINE ?= 1
+export TOKENIZERS_PARALLELISM ?= false
+
+MODEL ?=
+TASKS ?=
+OUT ?= runs/eval
+PROCESSES ?= 1
+
+.PHONY: setup eval test lint format lock clean
+
+setup: $(STAMP)
+
+$(STAMP): pyproject.toml requirements/constraints.txt
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install -q --upgrade pip
+	$(BIN)/pip install -q -c requirements/constraints.txt -e '.[dev]'
+	touch $(STAMP)
+
+eval: setup
+	$(BIN)/harness eval $(if $(MODEL),--model $(MODEL)) $(if $(TASKS),--tasks $(TASKS)) --out $(OUT) --processes $(PROCESSES)
+
+test: setup
+	$(BIN)/python -m pytest -q tests
+
+lint: setup
+	$(BIN)/ruff check harness tests tasks
+	$(BIN)/ruff format --check harness tests tasks
+	$(BIN)/mypy
+
+format: setup
+	$(BIN)/ruff format harness tests tasks
+	$(BIN)/ruff check --fix harness tests tasks
+
+# Re-pin after changing dependencies: writes what the venv resolved to.
+lock: setup
+	$(BIN)/pip freeze --exclude-editable | grep -v '^harness' > requirements/constraints.txt.new
+	mv requirements/constraints.txt.new requirements/constraints.txt
+
+clean:
+	rm -rf runs .pytest_cache .mypy_cache .ruff_cache

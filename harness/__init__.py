@@ -1,0 +1,1 @@
+"""Difficulty-aware evaluation harness for multimodal post-training."""

@@ -1,0 +1,170 @@
+"""lmms-eval model plugin `harness_vlm`: a Hugging Face Qwen2.5-VL-family model loaded by the harness.
+
+Why our own plugin rather than lmms-eval's `qwen2_5_vl`: that one imports decord, re-encodes every
+image as JPEG (quality 85) before the processor, which changes the pixels PISM masks and CMAB
+attends to, and places data-parallel ranks on CUDA devices only. This plugin passes the PIL image
+unchanged to the processor, runs data-parallel on CPU or GPU through accelerate, and loads with the
+harness loader (no torchvision needed).
+
+Registered through the `lmms_eval.models` entry point (lmms-eval 0.7.3 ignores `@register_model`
+outside its own package).
+"""
+
+from __future__ import annotations
+
+import hashlib
+from typing import Any
+
+import torch
+from accelerate import Accelerator
+from lmms_eval.api.instance import Instance
+from lmms_eval.api.model import lmms
+from lmms_eval.models.registry_v2 import ModelManifest
+from PIL import Image
+from tqdm import tqdm
+
+from harness.models.loader import load_model_and_processor
+
+DEFAULT_MAX_NEW_TOKENS = 256
+
+
+def manifests() -> list[ModelManifest]:
+    """Entry point payload (group `lmms_eval.models`)."""
+    return [ModelManifest(model_id="harness_vlm", simple_class_path="harness.lmms.plugin.HarnessVLM")]
+
+
+def _as_bool(value: Any) -> bool:
+    return value if isinstance(value, bool) else str(value).lower() in {"1", "true", "yes"}
+
+
+class HarnessVLM(lmms):
+    """Greedy or sampled generation with a Qwen2.5-VL-family model; batches with left padding."""
+
+    is_simple = True
+
+    def __init__(
+        self,
+        pretrained: str,
+        device: str | None = None,
+        device_map: str | None = None,
+        batch_size: int | str = 1,
+        dtype: str = "auto",
+        attn_implementation: str | None = None,
+        system_prompt: str | None = None,
+        seed: int | str = 0,
+        **image_kwargs: Any,
+    ) -> None:
+        super().__init__()
+        use_cpu = (device or device_map or "").startswith("cpu") or not torch.cuda.is_available()
+        self.accelerator = Accelerator(cpu=use_cpu)
+        self._device = self.accelerator.device
+        self._rank = self.accelerator.process_index
+        self._world_size = self.accelerator.num_processes
+        pixels = {k: int(v) for k, v in image_kwargs.items() if k in {"min_pixels", "max_pixels"}}
+        unknown = set(image_kwargs) - set(pixels)
+        if unknown:
+            raise TypeError(f"harness_vlm: unknown model_args {sorted(unknown)}")
+        self._model, self.processor = load_model_and_processor(
+            pretrained, device=self._device, dtype=dtype, attn_implementation=attn_implementation, **pixels
+        )
+        self._tokenizer = self.processor.tokenizer
+        self.batch_size_per_gpu = int(batch_size)
+        self.system_prompt = system_prompt
+        self.seed = int(seed)
+
+    # lmms-eval reads these properties.
+    @property
+    def model(self) -> Any:
+        return self._model
+
+    @property
+    def tokenizer(self) -> Any:
+        return self._tokenizer
+
+    @property
+    def batch_size(self) -> int:
+        return self.batch_size_per_gpu
+
+    @property
+    def device(self) -> torch.device:
+        return self._device
+
+    def loglikelihood(self, requests: list[Instance]) -> list[tuple[float, bool]]:
+        raise NotImplementedError("harness_vlm only generates (output_type: generate_until)")
+
+    def generate_until_multi_round(self, requests: list[Instance]) -> list[str]:
+        raise NotImplementedError("harness_vlm does not support multi-round generation")
+
+    def _messages(self, context: str, images: list[Image.Image]) -> list[dict[str, Any]]:
+        content: list[dict[str, Any]] = [{"type": "image"} for _ in images]
+        content.append({"type": "text", "text": context.replace("<image>", "").strip()})
+        messages: list[dict[str, Any]] = []
+        if self.system_prompt:
+            messages.append({"role": "system", "content": self.system_prompt})
+        messages.append({"role": "user", "content": content})
+        return messages
+
+    def generate_until(self, requests: list[Instance]) -> list[str]:
+        results: list[str] = []
+        pbar = tqdm(total=len(requests), disable=self.rank != 0, desc="harness_vlm generating")
+        for start in range(0, len(requests), self.batch_size):
+            chunk = requests[start : start + self.batch_size]
+            results.extend(self._generate_batch(chunk))
+            pbar.update(len(chunk))
+        pbar.close()
+        return results
+
+    def _generate_batch(self, chunk: list[Instance]) -> list[str]:
+        texts, images, seeds = [], [], []
+        gen_kwargs: dict[str, Any] = {}
+        for req in chunk:
+            context, gen_kwargs, doc_to_visual, doc_id, task, split = req.args
+            doc = self.task_dict[task][split][doc_id]
+            visuals = [v for v in (doc_to_visual(doc) or []) if isinstance(v, Image.Image)]
+            texts.append(
+                self.processor.apply_chat_template(
+                    [self._messages(context, visuals)], add_generation_prompt=True, tokenize=False
+                )[0]
+            )
+            images.extend(visuals)
+            seeds.append(f"{task}:{split}:{doc_id}")
+        inputs = self.processor(
+            text=texts,
+            images=images or None,
+            padding=True,
+            padding_side="left",
+            return_tensors="pt",
+        ).to(self._device)
+
+        kwargs = dict(gen_kwargs)
+        until = kwargs.pop("until", None) or []
+        until = [until] if isinstance(until, str) else list(until)
+        temperature = float(kwargs.pop("temperature", 0) or 0)
+        do_sample = _as_bool(kwargs.pop("do_sample", temperature > 0)) and temperature > 0
+        generate_kwargs: dict[str, Any] = {
+            "max_new_tokens": int(kwargs.pop("max_new_tokens", DEFAULT_MAX_NEW_TOKENS)),
+            "do_sample": do_sample,
+            "pad_token_id": self.tokenizer.pad_token_id,
+            "eos_token_id": self.tokenizer.eos_token_id,
+        }
+        if do_sample:
+            generate_kwargs["temperature"] = temperature
+            if kwargs.get("top_p") is not None:
+                generate_kwargs["top_p"] = float(kwargs["top_p"])
+            # A sampled answer depends on the run seed and the documents in the batch, not on rank.
+            digest = hashlib.sha256(f"{self.seed}|{'|'.join(seeds)}".encode()).digest()
+            torch.manual_seed(int.from_bytes(digest[:8], "little"))
+        else:
+            generate_kwargs["top_p"] = None
+            generate_kwargs["top_k"] = None
+            generate_kwargs["temperature"] = None
+        with torch.inference_mode():
+            out = self.model.generate(**inputs, **generate_kwargs)
+        new_tokens = out[:, inputs["input_ids"].shape[1] :]
+        answers = self.processor.batch_decode(new_tokens, skip_special_tokens=True)
+        for i, answer in enumerate(answers):
+            for stop in until:
+                if stop:
+                    answer = answer.split(stop)[0]
+            answers[i] = answer
+        return answers

@@ -1,0 +1,291 @@
+"""Run lmms-eval as a subprocess and turn its sample logs into per-item records.
+
+Why a subprocess: it is the route every lmms-eval user takes (and `accelerate launch` needs one for
+data parallelism), and lmms-eval's Python API writes nothing to disk and tears down the model after
+one call. lmms-eval's CLI exits 0 even when evaluation crashed, so success is judged by the files it
+wrote, never by its exit code alone.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import socket
+import subprocess
+import sys
+import time
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+import torch
+
+from harness.lmms.samples import SampleLogError, read_sample_log, samples_to_records
+from harness.models.loader import ModelIdentity, model_identity
+from harness.paths import data_root, tasks_dir
+from harness.records import config_hash, write_records
+
+DEFAULT_BACKEND = "harness_vlm"
+# Settings that change what a model answers; device, batch size and process count must not.
+_NON_SEMANTIC_MODEL_ARGS = {"pretrained", "device", "device_map", "batch_size"}
+
+
+class EvalError(RuntimeError):
+    """An evaluation did not produce complete results; the message says why."""
+
+
+@dataclass
+class EvalConfig:
+    """One `harness eval` run. `model` is an embedded model name, a local directory or a hub id."""
+
+    model: str
+    tasks: list[str]
+    out: Path
+    processes: int = 1
+    batch_size: int = 1
+    limit: int | None = None
+    device: str | None = None
+    backend: str = DEFAULT_BACKEND
+    model_args: str = ""
+    gen_kwargs: str = ""
+    seed: int = 0
+    label: str | None = None
+    extra_args: list[str] = field(default_factory=list)
+
+    def resolved_device(self) -> str:
+        return self.device or ("cuda" if torch.cuda.is_available() else "cpu")
+
+
+@dataclass
+class TaskSummary:
+    task: str
+    benchmark: str
+    n: int
+    n_scored: int
+    score: float | None
+    stderr: float | None
+    records_path: str
+    model: dict[str, Any]
+    gen_config_hash: str
+    task_version: str
+    lmms_eval_metrics: dict[str, Any]
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def _label_for(model: str) -> str:
+    name = Path(model.rstrip("/")).name or model
+    return re.sub(r"[^A-Za-z0-9._-]+", "_", name)
+
+
+def build_command(cfg: EvalConfig, model_path: str, raw_dir: Path) -> list[str]:
+    """The lmms-eval command line (wrapped in `accelerate launch` when processes > 1)."""
+    device = cfg.resolved_device()
+    model_args = [f"pretrained={model_path}"]
+    if cfg.backend == DEFAULT_BACKEND:
+        model_args.append(f"device={device}")
+    elif device == "cpu":
+        model_args += ["device=cpu", "device_map=cpu"]
+    if cfg.model_args:
+        model_args.append(cfg.model_args)
+    lmms = [
+        "-m",
+        "lmms_eval",
+        "--model",
+        cfg.backend,
+        "--model_args",
+        ",".join(model_args),
+        "--tasks",
+        ",".join(cfg.tasks),
+        "--include_path",
+        str(tasks_dir()),
+        "--batch_size",
+        str(cfg.batch_size),
+        "--log_samples",
+        "--output_path",
+        str(raw_dir),
+        # Keep <think> blocks in responses: the harness extracts answers itself and stores raw output.
+        "--reasoning_tags",
+        "none",
+        "--timezone",
+        "UTC",
+        "--seed",
+        f"{cfg.seed},{cfg.seed},{cfg.seed},{cfg.seed}",
+    ]
+    if cfg.gen_kwargs:
+        lmms += ["--gen_kwargs", cfg.gen_kwargs]
+    if cfg.limit is not None:
+        lmms += ["--limit", str(cfg.limit)]
+    lmms += cfg.extra_args
+    if cfg.processes <= 1:
+        return [sys.executable, *lmms]
+    launch = [
+        sys.executable,
+        "-m",
+        "accelerate.commands.launch",
+        "--num_processes",
+        str(cfg.processes),
+        "--num_machines",
+        "1",
+        "--mixed_precision",
+        "no",
+        "--dynamo_backend",
+        "no",
+        "--main_process_port",
+        str(_free_port()),
+    ]
+    if device == "cpu":
+        launch.append("--cpu")
+    return [*launch, *lmms]
+
+
+def _env() -> dict[str, str]:
+    env = dict(os.environ)
+    for key in ("HF_HUB_OFFLINE", "HF_DATASETS_OFFLINE", "TRANSFORMERS_OFFLINE"):
+        env.setdefault(key, "1")
+    env.setdefault("OMP_NUM_THREADS", "1")
+    env.setdefault("TOKENIZERS_PARALLELISM", "false")
+    # lmms-eval's MathVista utils read this at import time; an empty value keeps them importable.
+    env.setdefault("OPENAI_API_KEY", "")
+    return env
+
+
+def _run_streaming(cmd: list[str], cwd: Path, log_path: Path, quiet: bool) -> int:
+    """Run cmd, copying its output to log_path (and to stderr unless quiet)."""
+    with log_path.open("w") as log:
+        log.write("$ " + " ".join(cmd) + "\n")
+        log.flush()
+        proc = subprocess.Popen(
+            cmd, cwd=cwd, env=_env(), stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
+        )
+        assert proc.stdout is not None
+        for line in proc.stdout:
+            log.write(line)
+            if not quiet:
+                sys.stderr.write(line)
+        return proc.wait()
+
+
+def _failure_cause(log_path: Path) -> str:
+    """The most informative lines of a failed run's log: its last traceback, else its tail."""
+    text = log_path.read_text(errors="replace")
+    idx = text.rfind("Traceback (most recent call last)")
+    if idx >= 0:
+        return text[idx:][-3000:]
+    errors = [ln for ln in text.splitlines() if "ERROR" in ln or "Error" in ln]
+    return "\n".join(errors[-15:]) or "\n".join(text.splitlines()[-15:])
+
+
+def _find_results(raw_dir: Path) -> Path | None:
+    found = sorted(raw_dir.rglob("*_results.json"))
+    return found[-1] if found else None
+
+
+def _expand_tasks(requested: list[str], results: dict[str, Any]) -> list[str]:
+    """Requested names with groups replaced by their subtasks (as lmms-eval reports them)."""
+    groups: dict[str, list[str]] = results.get("group_subtasks", {})
+    out: list[str] = []
+    for name in requested:
+        subtasks = groups.get(name)
+        out.extend(_expand_tasks(subtasks, results) if subtasks else [name])
+    return out
+
+
+def gen_config_hash(cfg: EvalConfig, task_config: dict[str, Any]) -> str:
+    """Hash of everything that changes what the model is asked and how it decodes."""
+    model_args = {
+        k: v
+        for k, v in (kv.split("=", 1) for kv in cfg.model_args.split(",") if "=" in kv)
+        if k not in _NON_SEMANTIC_MODEL_ARGS
+    }
+    return config_hash(
+        {
+            "backend": cfg.backend,
+            "model_args": model_args,
+            "cli_gen_kwargs": cfg.gen_kwargs,
+            "generation_kwargs": task_config.get("generation_kwargs"),
+            "prompt_kwargs": task_config.get("lmms_eval_specific_kwargs"),
+            "seed": cfg.seed,
+        }
+    )
+
+
+def evaluate(cfg: EvalConfig, model_path: str, identity: ModelIdentity, quiet: bool = False) -> list[TaskSummary]:
+    """Run lmms-eval once for all tasks; write records and summaries; raise EvalError on any failure."""
+    label = cfg.label or identity.name
+    model_dir = Path(cfg.out) / label
+    run_id = time.strftime("%Y%m%dT%H%M%S", time.gmtime()) + f"-{os.getpid()}"
+    raw_dir = (model_dir / "lmms_eval" / run_id).resolve()
+    raw_dir.mkdir(parents=True, exist_ok=True)
+    log_path = raw_dir / "lmms_eval.log"
+    cmd = build_command(cfg, model_path, raw_dir)
+    started = time.time()
+    rc = _run_streaming(cmd, data_root(), log_path, quiet)
+    wall = time.time() - started
+
+    results_path = _find_results(raw_dir)
+    if rc != 0 or results_path is None:
+        why = f"exit code {rc}" if rc != 0 else "lmms-eval wrote no results file"
+        raise EvalError(f"evaluation failed ({why}); log: {log_path}\n{_failure_cause(log_path)}")
+    results = json.loads(results_path.read_text())
+    summaries = []
+    for task in _expand_tasks(cfg.tasks, results):
+        if task not in results.get("results", {}):
+            raise EvalError(f"task {task!r} is missing from lmms-eval's results; log: {log_path}\n{_failure_cause(log_path)}")
+        samples = sorted(raw_dir.rglob(f"*_samples_{task}.jsonl"))
+        if not samples:
+            raise EvalError(f"task {task!r}: lmms-eval wrote no sample log; log: {log_path}")
+        task_config = results.get("configs", {}).get(task, {})
+        expected = results.get("n-samples", {}).get(task, {}).get("effective")
+        try:
+            rows = read_sample_log(samples[-1])
+        except SampleLogError as e:
+            raise EvalError(str(e)) from e
+        if expected is not None and len(rows) != expected:
+            raise EvalError(f"task {task!r}: {len(rows)} logged samples, expected {expected}")
+        gch = gen_config_hash(cfg, task_config)
+        version = str(results.get("versions", {}).get(task, ""))
+        df = samples_to_records(rows, task=task, identity=identity, gen_config_hash=gch, task_version=version)
+        records_path = write_records(df, model_dir / task / "records.parquet")
+        scored = df["score"].dropna()
+        n_scored = int(scored.size)
+        summary = TaskSummary(
+            task=task,
+            benchmark=str(df["benchmark"].iloc[0]) if len(df) else task,
+            n=len(df),
+            n_scored=n_scored,
+            score=float(scored.mean()) if n_scored else None,
+            stderr=float(scored.std(ddof=1) / n_scored**0.5) if n_scored > 1 else None,
+            records_path=str(records_path),
+            model=asdict(identity),
+            gen_config_hash=gch,
+            task_version=version,
+            lmms_eval_metrics=results["results"][task],
+        )
+        payload = {**asdict(summary), "wall_seconds": round(wall, 2), "command": cmd, "log": str(log_path)}
+        (model_dir / task / "summary.json").write_text(json.dumps(payload, indent=2) + "\n")
+        summaries.append(summary)
+    return summaries
+
+
+def resolve_model(model: str) -> tuple[str, ModelIdentity]:
+    """(path or hub id to load, identity to record). Embedded names are built on first use."""
+    from harness.synth.models import EMBEDDED_MODELS, ensure_embedded_model
+
+    if model in EMBEDDED_MODELS:
+        path = ensure_embedded_model(model)
+        return str(path), model_identity(path, name=model)
+    path = Path(model).expanduser()
+    if path.exists():
+        if not (path / "config.json").exists():
+            raise EvalError(f"{path} is not a model directory (no config.json)")
+        return str(path.resolve()), model_identity(path)
+    if re.fullmatch(r"[\w.-]+/[\w.-]+", model) and not model.startswith("."):
+        # A hub id such as Qwen/Qwen2.5-VL-7B-Instruct (needs network or a populated HF cache).
+        return model, ModelIdentity(name=_label_for(model), path=model, weights_hash=None)
+    raise EvalError(f"model not found: {model!r} is not an embedded model, a local directory or a hub id")

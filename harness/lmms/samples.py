@@ -1,0 +1,74 @@
+"""Read lmms-eval sample logs (`--log_samples` jsonl) and convert them to per-item records."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from harness.lmms.task_utils import RECORD_METRIC
+from harness.models.loader import ModelIdentity
+from harness.records import to_frame
+
+
+class SampleLogError(ValueError):
+    """A sample log that cannot be turned into records (names the file and the line)."""
+
+
+def read_sample_log(path: str | Path) -> list[dict[str, Any]]:
+    path = Path(path)
+    rows = []
+    with path.open() as fh:
+        for n, line in enumerate(fh, 1):
+            if not line.strip():
+                continue
+            try:
+                rows.append(json.loads(line))
+            except json.JSONDecodeError as e:
+                raise SampleLogError(f"{path}:{n}: not valid JSON ({e.msg})") from e
+            if RECORD_METRIC not in rows[-1]:
+                raise SampleLogError(
+                    f"{path}:{n}: no {RECORD_METRIC!r} field; the task's process_results must return one "
+                    "(see harness.lmms.task_utils)"
+                )
+    return rows
+
+
+def _response(sample: dict[str, Any]) -> str:
+    """The raw model output of a single-request sample (lmms-eval nests it in lists)."""
+    value: Any = sample.get("resps", sample.get("filtered_resps", ""))
+    while isinstance(value, list):
+        value = value[0] if value else ""
+    return "" if value is None else str(value)
+
+
+def samples_to_records(
+    samples: list[dict[str, Any]],
+    task: str,
+    identity: ModelIdentity,
+    gen_config_hash: str,
+    task_version: str,
+) -> pd.DataFrame:
+    """One validated record per sample, ordered by item_id (so runs compare row for row)."""
+    rows = []
+    for sample in samples:
+        rec = dict(sample[RECORD_METRIC])
+        meta = rec.pop("meta", {}) or {}
+        rows.append(
+            {
+                **rec,
+                "task": task,
+                "dataset": rec.get("dataset") or task,
+                "response": _response(sample),
+                "model": identity.name,
+                "checkpoint": identity.path,
+                "weights_hash": identity.weights_hash,
+                "gen_config_hash": gen_config_hash,
+                "task_version": task_version,
+                "meta": json.dumps(meta, sort_keys=True),
+            }
+        )
+    df = to_frame(rows, source=f"task {task}")
+    return df.sort_values("item_id", kind="stable").reset_index(drop=True)

@@ -1,0 +1,95 @@
+"""Shared pieces of lmms-eval task definitions (task `utils.py` files stay thin and call these).
+
+Every task's `process_results` returns two metrics: its score (aggregated as a mean) and
+`record`, a dict with the item's id, parsed answer, target, score, cluster and content hash.
+lmms-eval's `--log_samples` writes whatever `process_results` returns, so the per-sample log carries
+everything the harness needs to build one record per item; `record` aggregates to the item count.
+"""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Callable
+from typing import Any
+
+from PIL import Image
+
+from harness.records import content_hash
+from harness.scoring import score_exact
+
+RECORD_METRIC = "record"
+
+
+def doc_image(doc: dict[str, Any]) -> Image.Image:
+    """The document's image as RGB, with an error naming the item when it is missing or unreadable."""
+    image = doc.get("image")
+    item = doc.get("item_id", "<no item_id>")
+    if image is None:
+        raise ValueError(f"item_id={item!r}: document has no image")
+    if isinstance(image, dict):
+        data = image.get("bytes")
+        if not data:
+            raise ValueError(f"item_id={item!r}: image has no bytes")
+        try:
+            image = Image.open(io.BytesIO(data))
+            image.load()
+        except Exception as e:  # PIL raises several unrelated types for bad bytes
+            raise ValueError(f"item_id={item!r}: cannot decode image ({e})") from e
+    if not isinstance(image, Image.Image):
+        raise ValueError(f"item_id={item!r}: image is a {type(image).__name__}, not a PIL image")
+    return image if image.mode == "RGB" else image.convert("RGB")
+
+
+def doc_to_visual(doc: dict[str, Any]) -> list[Image.Image]:
+    return [doc_image(doc)]
+
+
+def doc_to_text(doc: dict[str, Any], lmms_eval_specific_kwargs: dict[str, Any] | None = None) -> str:
+    kwargs = lmms_eval_specific_kwargs or {}
+    question = doc.get("question")
+    if not question:
+        raise ValueError(f"item_id={doc.get('item_id')!r}: empty or missing question")
+    return f"{kwargs.get('pre_prompt', '')}{question}{kwargs.get('post_prompt', '')}"
+
+
+def make_record(
+    doc: dict[str, Any],
+    parsed_answer: str | None,
+    score: float | None,
+    benchmark: str,
+    **meta: Any,
+) -> dict[str, Any]:
+    """The `record` payload for one document (everything but the response and the model)."""
+    return {
+        "item_id": str(doc["item_id"]),
+        "benchmark": benchmark,
+        "target": str(doc.get("answer", "")),
+        "parsed_answer": parsed_answer,
+        "score": score,
+        "cluster": doc.get("cluster"),
+        "content_hash": doc.get("content_hash") or _hash_doc(doc),
+        "meta": {k: v for k, v in meta.items() if v is not None},
+    }
+
+
+def _hash_doc(doc: dict[str, Any]) -> str:
+    image = doc_image(doc)
+    raw = f"{image.mode}{image.size}".encode() + image.tobytes()
+    return content_hash(str(doc.get("question", "")), raw, str(doc.get("answer", "")))
+
+
+def exact_match_results(benchmark: str) -> Callable[[dict[str, Any], list[str]], dict[str, Any]]:
+    """A `process_results` for tasks scored by exact match of the extracted answer."""
+
+    def process_results(doc: dict[str, Any], results: list[str]) -> dict[str, Any]:
+        response = results[0] if results else ""
+        score, parsed = score_exact(response, str(doc["answer"]))
+        record = make_record(doc, parsed, score, benchmark, skill=doc.get("skill"))
+        return {"acc": score, RECORD_METRIC: record}
+
+    return process_results
+
+
+def count_records(items: list[Any]) -> int:
+    """Aggregation for the `record` metric: how many items produced a record."""
+    return len(items)

@@ -1,0 +1,81 @@
+"""One loader for every Qwen2.5-VL-family directory the harness touches (tiny or real).
+
+Loads the model and an image-only processor, so it works whether or not torchvision imports.
+Also computes the model identity recorded with every result: resolved path plus a hash of the
+weight files, so two runs on "the same path" with different weights never look comparable.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import torch
+from transformers import AutoConfig, AutoModelForImageTextToText, PreTrainedModel
+
+from harness.models.processor import ImageOnlyQwen2_5_VLProcessor, load_processor
+
+
+@dataclass(frozen=True)
+class ModelIdentity:
+    """What answered: a path (or hub id) and, for local directories, a hash of its weights."""
+
+    name: str
+    path: str
+    weights_hash: str | None
+
+    def as_record_fields(self) -> dict[str, str | None]:
+        return {"model": self.name, "checkpoint": self.path, "weights_hash": self.weights_hash}
+
+
+def weights_hash(path: str | Path) -> str | None:
+    """sha256 over the model's weight files (sorted by name); None for non-local models."""
+    p = Path(path)
+    if not p.is_dir():
+        return None
+    files = sorted([*p.glob("*.safetensors"), *p.glob("*.bin")])
+    if not files:
+        return None
+    h = hashlib.sha256()
+    for f in files:
+        h.update(f.name.encode())
+        with f.open("rb") as fh:
+            for chunk in iter(lambda: fh.read(1 << 20), b""):
+                h.update(chunk)
+    return h.hexdigest()[:16]
+
+
+def model_identity(path: str | Path, name: str | None = None) -> ModelIdentity:
+    p = Path(path)
+    resolved = str(p.resolve()) if p.exists() else str(path)
+    return ModelIdentity(name=name or p.name or str(path), path=resolved, weights_hash=weights_hash(p))
+
+
+def load_model(
+    path: str | Path,
+    device: str | torch.device = "cpu",
+    dtype: torch.dtype | str = "auto",
+    attn_implementation: str | None = None,
+) -> PreTrainedModel:
+    """Load a vision-language model for inference (eval mode)."""
+    kwargs: dict[str, Any] = {"dtype": dtype}
+    if attn_implementation:
+        kwargs["attn_implementation"] = attn_implementation
+    model = AutoModelForImageTextToText.from_pretrained(str(path), **kwargs)
+    return model.to(device).eval()
+
+
+def load_model_and_processor(
+    path: str | Path,
+    device: str | torch.device = "cpu",
+    dtype: torch.dtype | str = "auto",
+    attn_implementation: str | None = None,
+    **image_kwargs: Any,
+) -> tuple[PreTrainedModel, ImageOnlyQwen2_5_VLProcessor]:
+    config = AutoConfig.from_pretrained(str(path))
+    if config.model_type not in {"qwen2_5_vl", "qwen2_vl"}:
+        raise ValueError(f"{path}: model_type {config.model_type!r} is not a Qwen2-VL family model")
+    processor = load_processor(path, **image_kwargs)
+    return load_model(path, device, dtype, attn_implementation), processor

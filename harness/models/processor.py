@@ -1,0 +1,93 @@
+"""An image-only Qwen2.5-VL processor that loads with or without torchvision.
+
+transformers 5.x builds `Qwen2_5_VLProcessor` with a video processor, and the video processor needs
+torchvision. On CPU machines torchvision may be missing or broken (DESIGN §9), and nothing in this
+harness feeds video. This subclass drops the video processor and uses the PIL image backend; on disk
+it is an ordinary `Qwen2_5_VLProcessor` directory, so `AutoProcessor` loads it wherever torchvision
+works.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from transformers import AutoTokenizer, Qwen2_5_VLProcessor
+from transformers.models.qwen2_vl.image_processing_pil_qwen2_vl import Qwen2VLImageProcessorPil
+
+
+class ImageOnlyQwen2_5_VLProcessor(Qwen2_5_VLProcessor):
+    """`Qwen2_5_VLProcessor` without the video processor (so no torchvision import)."""
+
+    def __init__(
+        self,
+        image_processor: Any = None,
+        tokenizer: Any = None,
+        chat_template: str | None = None,
+        **kwargs: Any,
+    ) -> None:
+        # Skip Qwen2_5_VLProcessor.__init__'s signature (it lists video_processor as an attribute);
+        # reproduce its token bookkeeping and call ProcessorMixin directly.
+        self.image_token = getattr(tokenizer, "image_token", None) or "<|image_pad|>"
+        self.video_token = getattr(tokenizer, "video_token", None) or "<|video_pad|>"
+        self.image_token_id = tokenizer.convert_tokens_to_ids(self.image_token)
+        self.video_token_id = tokenizer.convert_tokens_to_ids(self.video_token)
+        super(Qwen2_5_VLProcessor, self).__init__(image_processor, tokenizer, chat_template=chat_template)
+
+    def to_dict(self) -> dict[str, Any]:
+        # Saved as the standard class so that AutoProcessor (with torchvision) loads the same directory.
+        out = super().to_dict()
+        out["processor_class"] = "Qwen2_5_VLProcessor"
+        out["video_processor"] = _video_processor_dict(out.get("image_processor", {}))
+        return out
+
+
+def _video_processor_dict(image: dict[str, Any]) -> dict[str, Any]:
+    """The video processor entry a standard Qwen2_5_VLProcessor expects, mirroring the image settings.
+
+    Written as plain data (not built from Qwen2VLVideoProcessor) because that class needs torchvision.
+    """
+    shared = ("patch_size", "temporal_patch_size", "merge_size", "image_mean", "image_std", "size")
+    return {
+        **{k: image[k] for k in shared if k in image},
+        "do_convert_rgb": True,
+        "do_resize": True,
+        "do_rescale": True,
+        "do_normalize": True,
+        "rescale_factor": 1 / 255,
+        "resample": 3,
+        "do_sample_frames": False,
+        "video_processor_type": "Qwen2VLVideoProcessor",
+    }
+
+
+def load_processor(path: str | Path, **image_kwargs: Any) -> ImageOnlyQwen2_5_VLProcessor:
+    """Load an image-only processor from a Qwen2.5-VL directory (ours or an official checkpoint)."""
+    import json
+
+    path = Path(path)
+    tokenizer = AutoTokenizer.from_pretrained(path)
+    cfg: dict[str, Any] = {}
+    for name in ("preprocessor_config.json", "processor_config.json"):
+        f = path / name
+        if f.exists():
+            data = json.loads(f.read_text())
+            cfg.update(data.get("image_processor", data))
+    keep = {
+        "min_pixels",
+        "max_pixels",
+        "patch_size",
+        "temporal_patch_size",
+        "merge_size",
+        "image_mean",
+        "image_std",
+        "size",
+    }
+    kwargs = {k: v for k, v in cfg.items() if k in keep}
+    kwargs.update(image_kwargs)
+    image_processor = Qwen2VLImageProcessorPil(**kwargs)
+    chat_template = getattr(tokenizer, "chat_template", None)
+    template_file = path / "chat_template.jinja"
+    if template_file.exists():
+        chat_template = template_file.read_text()
+    return ImageOnlyQwen2_5_VLProcessor(image_processor, tokenizer, chat_template=chat_template)

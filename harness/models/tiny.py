@@ -1,0 +1,203 @@
+"""A tiny Qwen2.5-VL built offline: config, a locally trained tokenizer, an image-only processor.
+
+Nothing here touches the Hugging Face hub. The result is a standard Hugging Face directory (config,
+safetensors weights, tokenizer, processor, chat template), so every tool that takes a Qwen2.5-VL path
+(lmms-eval, TRL, our loader) takes it too. Built deterministically from a seed.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+import torch
+from tokenizers import Tokenizer, decoders, models, pre_tokenizers, processors, trainers
+from transformers import (
+    GenerationConfig,
+    Qwen2_5_VLConfig,
+    Qwen2_5_VLForConditionalGeneration,
+    Qwen2Tokenizer,
+)
+from transformers.models.qwen2_vl.image_processing_pil_qwen2_vl import Qwen2VLImageProcessorPil
+
+from harness.models.processor import ImageOnlyQwen2_5_VLProcessor
+
+# Qwen2-VL's special tokens, in Qwen's order, so ids mean the same roles as in the real model.
+SPECIAL_TOKENS = [
+    "<|endoftext|>",
+    "<|im_start|>",
+    "<|im_end|>",
+    "<|object_ref_start|>",
+    "<|object_ref_end|>",
+    "<|box_start|>",
+    "<|box_end|>",
+    "<|quad_start|>",
+    "<|quad_end|>",
+    "<|vision_start|>",
+    "<|vision_end|>",
+    "<|vision_pad|>",
+    "<|image_pad|>",
+    "<|video_pad|>",
+]
+
+# The Qwen2-VL chat template: system turn by default, images as vision_start/image_pad/vision_end.
+CHAT_TEMPLATE = (
+    "{% for message in messages %}"
+    "{% if loop.first and message['role'] != 'system' %}"
+    "<|im_start|>system\nYou are a helpful assistant.<|im_end|>\n"
+    "{% endif %}"
+    "<|im_start|>{{ message['role'] }}\n"
+    "{% if message['content'] is string %}{{ message['content'] }}<|im_end|>\n"
+    "{% else %}{% for content in message['content'] %}"
+    "{% if content['type'] == 'image' or 'image' in content %}"
+    "<|vision_start|><|image_pad|><|vision_end|>"
+    "{% elif content['type'] == 'text' %}{{ content['text'] }}{% endif %}"
+    "{% endfor %}<|im_end|>\n{% endif %}"
+    "{% endfor %}"
+    "{% if add_generation_prompt %}<|im_start|>assistant\n{% endif %}"
+)
+
+# Text the tokenizer always learns, whatever corpus it is given: chat scaffolding and answer format.
+BASE_CORPUS = [
+    "system\nYou are a helpful assistant.",
+    "user\n",
+    "assistant\n",
+    "<think>Look at the image.</think><answer>A</answer>",
+    "<think> </think> <answer> </answer>",
+    "Answer with the option's letter from the given choices directly.",
+    "Answer the question using a single word or phrase.",
+    "0 1 2 3 4 5 6 7 8 9 10 11 12 13 14 15 16 17 18 19 20 A B C D E yes no",
+]
+
+
+@dataclass(frozen=True)
+class TinyVLMConfig:
+    """Sizes of the tiny model. Defaults keep the weights at a few MB and CPU steps fast."""
+
+    vocab_size: int = 1024
+    hidden_size: int = 128
+    intermediate_size: int = 384
+    num_hidden_layers: int = 4
+    num_attention_heads: int = 4
+    num_key_value_heads: int = 2
+    # mrope_section must sum to head_dim / 2 (head_dim = hidden_size / num_attention_heads).
+    mrope_section: tuple[int, int, int] = (4, 6, 6)
+    vision_depth: int = 2
+    vision_hidden_size: int = 64
+    vision_intermediate_size: int = 128
+    vision_num_heads: int = 2
+    patch_size: int = 14
+    # Image budget in pixels: 112x112 images become 8x8 patches, 16 merged image tokens.
+    min_pixels: int = 56 * 56
+    max_pixels: int = 112 * 112
+    max_position_embeddings: int = 2048
+    seed: int = 0
+    extra_corpus: tuple[str, ...] = field(default=())
+
+    def head_dim(self) -> int:
+        return self.hidden_size // self.num_attention_heads
+
+
+def train_tokenizer(corpus: Iterable[str], vocab_size: int) -> Qwen2Tokenizer:
+    """Byte-level BPE trained on `corpus`, wrapped as a Qwen2 tokenizer with Qwen's special tokens."""
+    tok = Tokenizer(models.BPE())
+    tok.pre_tokenizer = pre_tokenizers.ByteLevel(add_prefix_space=False, use_regex=True)
+    tok.decoder = decoders.ByteLevel()
+    tok.post_processor = processors.ByteLevel(trim_offsets=False)
+    trainer = trainers.BpeTrainer(
+        vocab_size=vocab_size,
+        special_tokens=SPECIAL_TOKENS,
+        initial_alphabet=pre_tokenizers.ByteLevel.alphabet(),
+        show_progress=False,
+    )
+    tok.train_from_iterator(list(corpus), trainer=trainer)
+    wrapped = Qwen2Tokenizer(
+        tokenizer_object=tok,
+        unk_token=None,
+        bos_token=None,
+        eos_token="<|im_end|>",
+        pad_token="<|endoftext|>",
+        additional_special_tokens=SPECIAL_TOKENS[1:],
+        clean_up_tokenization_spaces=False,
+    )
+    wrapped.chat_template = CHAT_TEMPLATE
+    wrapped.padding_side = "left"
+    return wrapped
+
+
+def build_tiny_vlm(
+    out_dir: str | Path,
+    config: TinyVLMConfig | None = None,
+    corpus: Iterable[str] = (),
+) -> Path:
+    """Build, initialise (seeded) and save a tiny Qwen2.5-VL with its tokenizer and processor."""
+    cfg = config or TinyVLMConfig()
+    if sum(cfg.mrope_section) * 2 != cfg.head_dim():
+        raise ValueError(f"mrope_section {cfg.mrope_section} must sum to head_dim/2 = {cfg.head_dim() // 2}")
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+
+    tokenizer = train_tokenizer([*BASE_CORPUS, *cfg.extra_corpus, *corpus], cfg.vocab_size)
+    ids = {t: tokenizer.convert_tokens_to_ids(t) for t in SPECIAL_TOKENS}
+    model_config = Qwen2_5_VLConfig(
+        text_config={
+            "vocab_size": len(tokenizer),
+            "hidden_size": cfg.hidden_size,
+            "intermediate_size": cfg.intermediate_size,
+            "num_hidden_layers": cfg.num_hidden_layers,
+            "num_attention_heads": cfg.num_attention_heads,
+            "num_key_value_heads": cfg.num_key_value_heads,
+            "max_position_embeddings": cfg.max_position_embeddings,
+            "rope_parameters": {
+                "rope_type": "default",
+                "rope_theta": 10000.0,
+                "mrope_section": list(cfg.mrope_section),
+            },
+            "bos_token_id": ids["<|endoftext|>"],
+            "eos_token_id": ids["<|im_end|>"],
+            "pad_token_id": ids["<|endoftext|>"],
+            "tie_word_embeddings": True,
+        },
+        vision_config={
+            "depth": cfg.vision_depth,
+            "hidden_size": cfg.vision_hidden_size,
+            "intermediate_size": cfg.vision_intermediate_size,
+            "num_heads": cfg.vision_num_heads,
+            "out_hidden_size": cfg.hidden_size,
+            "patch_size": cfg.patch_size,
+            "spatial_merge_size": 2,
+            "temporal_patch_size": 2,
+            "window_size": cfg.patch_size * 8,
+            "fullatt_block_indexes": [cfg.vision_depth - 1],
+        },
+        image_token_id=ids["<|image_pad|>"],
+        video_token_id=ids["<|video_pad|>"],
+        vision_start_token_id=ids["<|vision_start|>"],
+        vision_end_token_id=ids["<|vision_end|>"],
+        tie_word_embeddings=True,
+    )
+    torch.manual_seed(cfg.seed)
+    model = Qwen2_5_VLForConditionalGeneration(model_config).eval()
+    model.generation_config = GenerationConfig(
+        bos_token_id=ids["<|endoftext|>"],
+        eos_token_id=ids["<|im_end|>"],
+        pad_token_id=ids["<|endoftext|>"],
+        do_sample=False,
+        max_new_tokens=64,
+    )
+    model.save_pretrained(out)
+
+    image_processor = Qwen2VLImageProcessorPil(
+        min_pixels=cfg.min_pixels, max_pixels=cfg.max_pixels, patch_size=cfg.patch_size
+    )
+    processor = ImageOnlyQwen2_5_VLProcessor(image_processor, tokenizer, chat_template=CHAT_TEMPLATE)
+    processor.save_pretrained(out)
+    (out / "tiny_config.json").write_text(_json(asdict(cfg)))
+    return out
+
+
+def _json(obj: object) -> str:
+    import json
+
+    return json.dumps(obj, indent=2, sort_keys=True) + "\n"

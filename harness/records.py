@@ -207,9 +207,10 @@ def frame_to_rows(df: pd.DataFrame) -> list[dict[str, Any]]:
     rows = []
     for raw in df.to_dict(orient="records"):
         row = {k: _to_python(v) for k, v in raw.items()}
-        # pandas stores missing optional strings/ints as NaN; only `score` keeps NaN as an error.
+        # pandas has no None for floats: in a frame (and in parquet read back), NaN is null, and a
+        # null score means "unscored". Python inputs keep NaN as an error (see _row_problems).
         for k, v in row.items():
-            if k != "score" and k not in REQUIRED and isinstance(v, float) and math.isnan(v):
+            if isinstance(v, float) and math.isnan(v):
                 row[k] = None
         if isinstance(row.get("seed"), float) and float(row["seed"]).is_integer():
             row["seed"] = int(row["seed"])

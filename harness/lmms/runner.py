@@ -171,14 +171,19 @@ def _run_streaming(cmd: list[str], cwd: Path, log_path: Path, quiet: bool) -> in
         return proc.wait()
 
 
+_ANSI = re.compile(r"\x1b\[[0-9;]*m")
+_EXCEPTION_LINE = re.compile(r"^[A-Za-z_][\w.]*(Error|Exception|Interrupt)\b.*$", re.MULTILINE)
+
+
 def _failure_cause(log_path: Path) -> str:
-    """The most informative lines of a failed run's log: its last traceback, else its tail."""
-    text = log_path.read_text(errors="replace")
-    idx = text.rfind("Traceback (most recent call last)")
-    if idx >= 0:
-        return text[idx:][-3000:]
-    errors = [ln for ln in text.splitlines() if "ERROR" in ln or "Error" in ln]
-    return "\n".join(errors[-15:]) or "\n".join(text.splitlines()[-15:])
+    """Why a run failed, from its log: every distinct exception raised (root causes first, since
+    lmms-eval re-raises them wrapped, e.g. in tenacity's RetryError), else the log's tail."""
+    text = _ANSI.sub("", log_path.read_text(errors="replace"))
+    causes = list(dict.fromkeys(m.group(0).strip() for m in _EXCEPTION_LINE.finditer(text)))
+    if causes:
+        return "\n".join(causes[:10])
+    errors = [ln for ln in text.splitlines() if "ERROR" in ln]
+    return "\n".join(errors[-10:] or text.splitlines()[-15:])
 
 
 def _find_results(raw_dir: Path) -> Path | None:

@@ -92,6 +92,9 @@ class TinyVLMConfig:
     min_pixels: int = 56 * 56
     max_pixels: int = 112 * 112
     max_position_embeddings: int = 2048
+    # Wider than Qwen's 0.02 so that an untrained model's greedy output depends on its input
+    # (at 0.02 it emits the same newline for everything, which makes record comparisons vacuous).
+    initializer_range: float = 0.2
     seed: int = 0
     extra_corpus: tuple[str, ...] = field(default=())
 
@@ -158,6 +161,7 @@ def build_tiny_vlm(
             "eos_token_id": ids["<|im_end|>"],
             "pad_token_id": ids["<|endoftext|>"],
             "tie_word_embeddings": True,
+            "initializer_range": cfg.initializer_range,
         },
         vision_config={
             "depth": cfg.vision_depth,
@@ -170,12 +174,14 @@ def build_tiny_vlm(
             "temporal_patch_size": 2,
             "window_size": cfg.patch_size * 8,
             "fullatt_block_indexes": [cfg.vision_depth - 1],
+            "initializer_range": cfg.initializer_range,
         },
         image_token_id=ids["<|image_pad|>"],
         video_token_id=ids["<|video_pad|>"],
         vision_start_token_id=ids["<|vision_start|>"],
         vision_end_token_id=ids["<|vision_end|>"],
         tie_word_embeddings=True,
+        initializer_range=cfg.initializer_range,
     )
     torch.manual_seed(cfg.seed)
     model = Qwen2_5_VLForConditionalGeneration(model_config).eval()

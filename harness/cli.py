@@ -4,10 +4,15 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.console import Console
 from rich.table import Table
+from typer import Option
+
+if TYPE_CHECKING:
+    from harness.lmms.runner import TaskSummary
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, help=__doc__)
 console = Console(stderr=False)
@@ -19,7 +24,7 @@ def main() -> None:
     """Difficulty-aware evaluation harness for multimodal post-training."""
 
 
-def _print_summaries(summaries: list) -> None:  # list[TaskSummary]
+def _print_summaries(summaries: list[TaskSummary]) -> None:
     table = Table(title="harness eval", show_lines=False)
     for col in ("task", "benchmark", "model", "n", "scored", "score", "± s.e."):
         table.add_column(col, justify="right" if col in {"n", "scored", "score", "± s.e."} else "left")
@@ -38,18 +43,22 @@ def _print_summaries(summaries: list) -> None:  # list[TaskSummary]
 
 @app.command("eval")
 def eval_cmd(
-    model: str = typer.Option(None, help="Embedded model name, local model directory, or hub id."),
-    tasks: str = typer.Option(None, help="Comma-separated lmms-eval task names (from tasks/ or built in)."),
-    out: Path = typer.Option(Path("runs/eval"), help="Output folder: OUT/<model>/<task>/records.parquet."),
-    processes: int = typer.Option(1, min=1, help="Data-parallel processes through accelerate."),
-    batch_size: int = typer.Option(1, min=1),
-    limit: int = typer.Option(None, help="Evaluate only the first N items of each task."),
-    device: str = typer.Option(None, help="cpu or cuda (default: cuda when available)."),
-    backend: str = typer.Option("harness_vlm", help="lmms-eval model name (e.g. qwen2_5_vl, vllm)."),
-    model_args: str = typer.Option("", help="Extra lmms-eval model_args, k=v,k=v."),
-    gen_kwargs: str = typer.Option("", help="lmms-eval --gen_kwargs override."),
-    label: str = typer.Option(None, help="Name of the output folder for this model."),
-    quiet: bool = typer.Option(False, help="Do not echo lmms-eval's output (it is always logged)."),
+    model: Annotated[
+        str | None, Option(help="Embedded model name, local model directory, or hub id.")
+    ] = None,
+    tasks: Annotated[str | None, Option(help="Comma-separated lmms-eval task names.")] = None,
+    out: Annotated[Path, Option(help="Output folder: OUT/<model>/<task>/records.parquet.")] = Path(
+        "runs/eval"
+    ),
+    processes: Annotated[int, Option(min=1, help="Data-parallel processes through accelerate.")] = 1,
+    batch_size: Annotated[int, Option(min=1)] = 1,
+    limit: Annotated[int | None, Option(help="Evaluate only the first N items of each task.")] = None,
+    device: Annotated[str | None, Option(help="cpu or cuda (default: cuda when available).")] = None,
+    backend: Annotated[str, Option(help="lmms-eval model name (e.g. qwen2_5_vl, vllm).")] = "harness_vlm",
+    model_args: Annotated[str, Option(help="Extra lmms-eval model_args, k=v,k=v.")] = "",
+    gen_kwargs: Annotated[str, Option(help="lmms-eval --gen_kwargs override.")] = "",
+    label: Annotated[str | None, Option(help="Name of the output folder for this model.")] = None,
+    quiet: Annotated[bool, Option(help="Do not echo lmms-eval's output (it is always logged).")] = False,
 ) -> None:
     """Evaluate a model on tasks with lmms-eval; write one record per item and print a table."""
     from harness.lmms.runner import EvalConfig, EvalError, evaluate, resolve_model

@@ -130,7 +130,7 @@ def _row_problems(row: dict[str, Any], index: int) -> list[str]:
     where = _label(row, index)
     out: list[str] = []
     for name in REQUIRED:
-        value = row.get(name, None)
+        value = row.get(name)
         if name == "score":
             if name not in row:
                 out.append(f"{where}: missing field 'score'")
@@ -153,9 +153,13 @@ def _row_problems(row: dict[str, Any], index: int) -> list[str]:
             # NaN is ambiguous (failed? unscored?): unscored items carry None and say why in meta.
             out.append(f"{where}: field {name!r} is NaN (use None for an unscored item)")
     score = row.get("score")
-    if isinstance(score, int | float) and not isinstance(score, bool) and not math.isnan(score):
-        if not 0.0 <= score <= 1.0:
-            out.append(f"{where}: score {score} outside [0, 1]")
+    if (
+        isinstance(score, int | float)
+        and not isinstance(score, bool)
+        and not math.isnan(score)
+        and not 0.0 <= score <= 1.0
+    ):
+        out.append(f"{where}: score {score} outside [0, 1]")
     for tier_field in ("pism_tier", "cmab_tier"):
         tier = row.get(tier_field)
         if tier is not None and tier not in TIERS:
@@ -206,7 +210,7 @@ def _to_python(value: Any) -> Any:
 def frame_to_rows(df: pd.DataFrame) -> list[dict[str, Any]]:
     rows = []
     for raw in df.to_dict(orient="records"):
-        row = {k: _to_python(v) for k, v in raw.items()}
+        row = {str(k): _to_python(v) for k, v in raw.items()}
         # pandas has no None for floats: in a frame (and in parquet read back), NaN is null, and a
         # null score means "unscored". Python inputs keep NaN as an error (see _row_problems).
         for k, v in row.items():

@@ -127,7 +127,7 @@ def test_write_is_atomic_on_validation_error(tmp_path: Path) -> None:
 
 
 def test_unknown_suffix_and_missing_file() -> None:
-    with pytest.raises(ValueError, match="parquet or .jsonl"):
+    with pytest.raises(ValueError, match=r"parquet or \.jsonl"):
         write_records([_rec()], Path("/tmp/r.csv"))
     with pytest.raises(FileNotFoundError):
         read_records(Path("/nonexistent/r.parquet"))
@@ -136,4 +136,14 @@ def test_unknown_suffix_and_missing_file() -> None:
 def test_content_hash_changes_with_any_part() -> None:
     h = content_hash("q", b"img", "a")
     assert h == content_hash("q", b"img", "a")
-    assert len({h, content_hash("q2", b"img", "a"), content_hash("q", b"img2", "a"), content_hash("q", b"img", "b")}) == 4
+    assert (
+        len(
+            {
+                h,
+                content_hash("q2", b"img", "a"),
+                content_hash("q", b"img2", "a"),
+                content_hash("q", b"img", "b"),
+            }
+        )
+        == 4
+    )

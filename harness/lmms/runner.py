@@ -220,7 +220,9 @@ def gen_config_hash(cfg: EvalConfig, task_config: dict[str, Any]) -> str:
     )
 
 
-def evaluate(cfg: EvalConfig, model_path: str, identity: ModelIdentity, quiet: bool = False) -> list[TaskSummary]:
+def evaluate(
+    cfg: EvalConfig, model_path: str, identity: ModelIdentity, quiet: bool = False
+) -> list[TaskSummary]:
     """Run lmms-eval once for all tasks; write records and summaries; raise EvalError on any failure."""
     label = cfg.label or identity.name
     model_dir = Path(cfg.out) / label
@@ -241,7 +243,9 @@ def evaluate(cfg: EvalConfig, model_path: str, identity: ModelIdentity, quiet: b
     summaries = []
     for task in _expand_tasks(cfg.tasks, results):
         if task not in results.get("results", {}):
-            raise EvalError(f"task {task!r} is missing from lmms-eval's results; log: {log_path}\n{_failure_cause(log_path)}")
+            raise EvalError(
+                f"task {task!r} is missing from lmms-eval's results; log: {log_path}\n{_failure_cause(log_path)}"
+            )
         samples = sorted(raw_dir.rglob(f"*_samples_{task}.jsonl"))
         if not samples:
             raise EvalError(f"task {task!r}: lmms-eval wrote no sample log; log: {log_path}")

@@ -63,8 +63,9 @@ def load_model(
     kwargs: dict[str, Any] = {"dtype": dtype}
     if attn_implementation:
         kwargs["attn_implementation"] = attn_implementation
-    model = AutoModelForImageTextToText.from_pretrained(str(path), **kwargs)
-    return model.to(device).eval()
+    model: PreTrainedModel = AutoModelForImageTextToText.from_pretrained(str(path), **kwargs)
+    model.to(device)  # type: ignore[arg-type]  # transformers' overloads of .to confuse mypy
+    return model.eval()
 
 
 def load_model_and_processor(

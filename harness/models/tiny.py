@@ -117,7 +117,7 @@ def train_tokenizer(corpus: Iterable[str], vocab_size: int) -> Qwen2Tokenizer:
     tok.train_from_iterator(list(corpus), trainer=trainer)
     wrapped = Qwen2Tokenizer(
         tokenizer_object=tok,
-        unk_token=None,
+        unk_token=None,  # type: ignore[arg-type]  # byte-level BPE never needs one
         bos_token=None,
         eos_token="<|im_end|>",
         pad_token="<|endoftext|>",
@@ -142,7 +142,7 @@ def build_tiny_vlm(
     out.mkdir(parents=True, exist_ok=True)
 
     tokenizer = train_tokenizer([*BASE_CORPUS, *cfg.extra_corpus, *corpus], cfg.vocab_size)
-    ids = {t: tokenizer.convert_tokens_to_ids(t) for t in SPECIAL_TOKENS}
+    ids: dict[str, int] = {t: int(tokenizer.convert_tokens_to_ids(t)) for t in SPECIAL_TOKENS}  # type: ignore[arg-type]
     model_config = Qwen2_5_VLConfig(
         text_config={
             "vocab_size": len(tokenizer),
@@ -181,7 +181,7 @@ def build_tiny_vlm(
         vision_start_token_id=ids["<|vision_start|>"],
         vision_end_token_id=ids["<|vision_end|>"],
         tie_word_embeddings=True,
-        initializer_range=cfg.initializer_range,
+        initializer_range=cfg.initializer_range,  # type: ignore[call-arg]  # accepted via **kwargs
     )
     torch.manual_seed(cfg.seed)
     model = Qwen2_5_VLForConditionalGeneration(model_config).eval()

@@ -59,12 +59,29 @@ def test_records_one_per_item_with_ids_from_the_data(one_process_run: Path) -> N
 
 def test_two_processes_give_the_same_records(one_process_run: Path, tmp_path: Path) -> None:
     proc = run_cli(
-        "--model", "tiny-random", "--tasks", TASK, "--out", str(tmp_path), "--processes", "2", "--batch-size", "4"
+        "--model",
+        "tiny-random",
+        "--tasks",
+        TASK,
+        "--out",
+        str(tmp_path),
+        "--processes",
+        "2",
+        "--batch-size",
+        "4",
     )
     assert proc.returncode == 0, proc.stdout + proc.stderr
     one = read_records(one_process_run / "records.parquet")
     two = read_records(tmp_path / "tiny-random" / TASK / "records.parquet")
-    cols = ["item_id", "response", "parsed_answer", "score", "content_hash", "gen_config_hash", "weights_hash"]
+    cols = [
+        "item_id",
+        "response",
+        "parsed_answer",
+        "score",
+        "content_hash",
+        "gen_config_hash",
+        "weights_hash",
+    ]
     assert one[cols].equals(two[cols])
 
 
@@ -91,7 +108,14 @@ def test_task_that_raises_makes_eval_fail_with_the_cause(tmp_path: Path) -> None
     )
     build_suite("mini")
     proc = run_cli(
-        "--model", "tiny-random", "--tasks", "harness_test_broken", "--out", str(tmp_path / "out"), "--limit", "3",
+        "--model",
+        "tiny-random",
+        "--tasks",
+        "harness_test_broken",
+        "--out",
+        str(tmp_path / "out"),
+        "--limit",
+        "3",
         env={"HARNESS_TASKS_DIR": str(tasks)},
     )
     assert proc.returncode == 1

@@ -15,7 +15,13 @@ def _png(mode: str = "RGB") -> bytes:
 
 
 def test_process_results_scores_and_carries_the_record() -> None:
-    doc = {"item_id": "x1", "question": "q", "answer": "red", "image": Image.new("RGB", (4, 4)), "skill": "color"}
+    doc = {
+        "item_id": "x1",
+        "question": "q",
+        "answer": "red",
+        "image": Image.new("RGB", (4, 4)),
+        "skill": "color",
+    }
     out = exact_match_results("bench")(doc, ["<answer>Red</answer>"])
     assert out["acc"] == 1.0
     rec = out[RECORD_METRIC]

@@ -12,7 +12,9 @@ from harness.synth.items import generate
 def test_generation_is_deterministic() -> None:
     a = generate(["color", "count"], 6, seed=1)
     b = generate(["color", "count"], 6, seed=1)
-    assert [(i.question, i.answer, i.image_png()) for i in a] == [(i.question, i.answer, i.image_png()) for i in b]
+    assert [(i.question, i.answer, i.image_png()) for i in a] == [
+        (i.question, i.answer, i.image_png()) for i in b
+    ]
     c = generate(["color", "count"], 6, seed=2)
     assert [i.image_png() for i in a] != [i.image_png() for i in c]
 

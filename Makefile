@@ -15,6 +15,7 @@ MODEL ?=
 TASKS ?=
 OUT ?= runs/eval
 PROCESSES ?= 1
+BATCH ?= 8
 
 .PHONY: setup eval test lint format lock clean
 
@@ -27,7 +28,7 @@ $(STAMP): pyproject.toml requirements/constraints.txt
 	touch $(STAMP)
 
 eval: setup
-	$(BIN)/harness eval $(if $(MODEL),--model $(MODEL)) $(if $(TASKS),--tasks $(TASKS)) --out $(OUT) --processes $(PROCESSES)
+	$(BIN)/harness eval $(if $(MODEL),--model $(MODEL)) $(if $(TASKS),--tasks $(TASKS)) --out $(OUT) --processes $(PROCESSES) --batch-size $(BATCH)
 
 # pytest exits 5 when it collects no tests; that is not a failure of the suite.
 test: setup

@@ -38,6 +38,14 @@ def _print_summaries(summaries: list[TaskSummary]) -> None:
             "-" if s.score is None else f"{100 * s.score:.1f}",
             "-" if s.stderr is None else f"{100 * s.stderr:.1f}",
         )
+    scored = [s.score for s in summaries if s.score is not None]
+    if len(summaries) > 1 and scored:
+        n = sum(s.n for s in summaries)
+        macro = 100 * sum(scored) / len(scored)
+        table.add_section()
+        table.add_row(
+            "macro mean", "", "", str(n), str(sum(s.n_scored for s in summaries)), f"{macro:.1f}", ""
+        )
     console.print(table)
 
 
@@ -58,6 +66,9 @@ def eval_cmd(
     model_args: Annotated[str, Option(help="Extra lmms-eval model_args, k=v,k=v.")] = "",
     gen_kwargs: Annotated[str, Option(help="lmms-eval --gen_kwargs override.")] = "",
     label: Annotated[str | None, Option(help="Name of the output folder for this model.")] = None,
+    black_images: Annotated[
+        bool, Option(help="Replace every image by a black one (measures image dependence).")
+    ] = False,
     quiet: Annotated[bool, Option(help="Do not echo lmms-eval's output (it is always logged).")] = False,
 ) -> None:
     """Evaluate a model on tasks with lmms-eval; write one record per item and print a table."""
@@ -66,6 +77,8 @@ def eval_cmd(
     from harness.synth.models import DEFAULT_MODEL
     from harness.synth.suite import DEFAULT_TASKS
 
+    if black_images:
+        model_args = ",".join(filter(None, [model_args, "image_ablation=black"]))
     task_list = [t.strip() for t in (tasks or ",".join(DEFAULT_TASKS)).split(",") if t.strip()]
     cfg = EvalConfig(
         model=model or DEFAULT_MODEL,
@@ -83,6 +96,8 @@ def eval_cmd(
     try:
         ensure_task_data(task_list)
         model_path, identity = resolve_model(cfg.model)
+        if black_images and not label:
+            cfg.label = f"{identity.name}-black-images"
         summaries = evaluate(cfg, model_path, identity, quiet=quiet)
     except EvalError as e:
         err.print(f"[bold red]harness eval failed:[/] {e}", markup=True, highlight=False)

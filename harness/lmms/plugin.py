@@ -52,6 +52,7 @@ class HarnessVLM(lmms):
         attn_implementation: str | None = None,
         system_prompt: str | None = None,
         seed: int | str = 0,
+        image_ablation: str | None = None,
         **image_kwargs: Any,
     ) -> None:
         super().__init__()
@@ -71,6 +72,11 @@ class HarnessVLM(lmms):
         self.batch_size_per_gpu = int(batch_size)
         self.system_prompt = system_prompt
         self.seed = int(seed)
+        if image_ablation not in (None, "", "none", "black"):
+            raise ValueError(f"harness_vlm: image_ablation must be 'black' or unset, got {image_ablation!r}")
+        # "black": every image replaced by an all-black one of the same size, to measure how much
+        # of a score depends on seeing the image.
+        self.image_ablation = image_ablation if image_ablation in ("black",) else None
 
     # lmms-eval reads these properties.
     @property
@@ -121,6 +127,8 @@ class HarnessVLM(lmms):
             context, gen_kwargs, doc_to_visual, doc_id, task, split = req.args
             doc = self.task_dict[task][split][doc_id]
             visuals = [v for v in (doc_to_visual(doc) or []) if isinstance(v, Image.Image)]
+            if self.image_ablation == "black":
+                visuals = [Image.new("RGB", v.size) for v in visuals]
             texts.append(
                 self.processor.apply_chat_template(
                     [self._messages(context, visuals)], add_generation_prompt=True, tokenize=False

@@ -15,7 +15,14 @@ from typing import Any
 from PIL import Image
 
 from harness.records import content_hash
-from harness.scoring import score_exact
+from harness.scoring import (
+    score_choice,
+    score_contains,
+    score_exact,
+    score_keywords,
+    score_number,
+    score_yesno,
+)
 
 RECORD_METRIC = "record"
 
@@ -85,6 +92,38 @@ def exact_match_results(benchmark: str) -> Callable[[dict[str, Any], list[str]],
         response = results[0] if results else ""
         score, parsed = score_exact(response, str(doc["answer"]))
         record = make_record(doc, parsed, score, benchmark, skill=doc.get("skill"))
+        return {"acc": score, RECORD_METRIC: record}
+
+    return process_results
+
+
+def score_synthetic(doc: dict[str, Any], response: str) -> tuple[float, str | None]:
+    """Score a synthetic item by its answer format (the same rule families as the real six)."""
+    kind = doc.get("answer_type")
+    target = str(doc["answer"])
+    if kind == "letter":
+        return score_choice(response, doc["choices"], target)
+    if kind == "number":
+        return score_number(response, target)
+    if kind == "ocr":
+        return score_contains(response, target)
+    if kind == "yesno":
+        return score_yesno(response, target)
+    if kind == "open":
+        return score_keywords(response, doc.get("keywords") or [target])
+    if kind == "text" or kind is None:
+        return score_exact(response, target)
+    raise ValueError(f"item_id={doc.get('item_id')!r}: unknown answer_type {kind!r}")
+
+
+def synthetic_results(benchmark: str) -> Callable[[dict[str, Any], list[str]], dict[str, Any]]:
+    """A `process_results` for the synthetic suites."""
+
+    def process_results(doc: dict[str, Any], results: list[str]) -> dict[str, Any]:
+        score, parsed = score_synthetic(doc, results[0] if results else "")
+        record = make_record(
+            doc, parsed, score, benchmark, skill=doc.get("skill"), difficulty=doc.get("difficulty")
+        )
         return {"acc": score, RECORD_METRIC: record}
 
     return process_results

@@ -3,14 +3,18 @@
 from __future__ import annotations
 
 import json
+import random
+from collections.abc import Collection
 from dataclasses import asdict, dataclass
 from pathlib import Path
+from typing import Any
 
 import datasets
 
 from harness.paths import data_root
 from harness.records import content_hash
-from harness.synth.items import generate
+from harness.synth.formats import BENCHMARKS, Row
+from harness.synth.scene import png_bytes, render
 
 FEATURES = datasets.Features(
     {
@@ -19,37 +23,88 @@ FEATURES = datasets.Features(
         "answer": datasets.Value("string"),
         "answer_type": datasets.Value("string"),
         "choices": datasets.Sequence(datasets.Value("string")),
+        "keywords": datasets.Sequence(datasets.Value("string")),
         "skill": datasets.Value("string"),
+        "difficulty": datasets.Value("int32"),
+        "rationale": datasets.Value("string"),
+        "format": datasets.Value("string"),
         "cluster": datasets.Value("string"),
+        "scene": datasets.Value("string"),
         "content_hash": datasets.Value("string"),
         "image": datasets.Image(),
     }
 )
 
+# Bump when a generator changes what it draws: stored suites are then rebuilt.
+GENERATOR_VERSION = 3
+
 
 @dataclass(frozen=True)
 class SuiteSpec:
-    """A synthetic dataset: which skills, how many items, which seed."""
+    """A synthetic dataset: which benchmark formats (cycled), how many items, which seed."""
 
     name: str
-    skills: tuple[str, ...]
+    formats: tuple[str, ...]
     n: int
     seed: int
     split: str = "test"
+    # Other suites whose items this one must not contain (by content hash): the pool vs benchmarks.
+    disjoint_from: tuple[str, ...] = ()
 
 
-# Bump when a generator changes what it draws: stored suites are then rebuilt.
-GENERATOR_VERSION = 1
-
+BENCHMARK_SUITES = tuple(BENCHMARKS)
 SUITES: dict[str, SuiteSpec] = {
-    # The small smoke-test task evaluated by `make eval` until the full embedded suite exists.
-    "mini": SuiteSpec("mini", ("color", "count"), 40, seed=20261127),
+    **{name: SuiteSpec(name, (name,), 240, seed=1000 + i) for i, name in enumerate(BENCHMARK_SUITES)},
+    "pool": SuiteSpec("pool", BENCHMARK_SUITES, 3000, seed=7, split="train", disjoint_from=BENCHMARK_SUITES),
+    # 40 quick items for smoke tests.
+    "mini": SuiteSpec("mini", ("mathvista", "mmstar"), 40, seed=20261127),
 }
 
 
 def suite_path(name: str, root: Path | None = None) -> Path:
     spec = SUITES[name]
     return (root or data_root()) / "synth" / name / f"{spec.split}.parquet"
+
+
+def _draw(fmt: str, seed: int, unit: int) -> list[Row]:
+    """The rows of one generation unit; a unit whose objects do not fit is redrawn (seeded)."""
+    for attempt in range(50):
+        try:
+            return BENCHMARKS[fmt](random.Random(f"{seed}:{unit}:{attempt}"))
+        except RuntimeError:
+            continue
+    raise RuntimeError(f"{fmt}: could not draw unit {unit}")
+
+
+def generate_rows(spec: SuiteSpec, exclude_hashes: Collection[str] = ()) -> dict[str, list[Any]]:
+    """Column data of a suite: at least `spec.n` items (a figure's questions stay together)."""
+    cols: dict[str, list[Any]] = {k: [] for k in FEATURES}
+    unit = 0
+    while len(cols["item_id"]) < spec.n:
+        fmt = spec.formats[unit % len(spec.formats)]
+        rows = _draw(fmt, spec.seed, unit)
+        png = png_bytes(render(rows[0].scene))
+        hashes = [content_hash(r.question, png, r.answer) for r in rows]
+        unit += 1
+        if any(h in exclude_hashes for h in hashes):
+            continue
+        figure = f"{spec.name}-{unit - 1:05d}"
+        for j, (row, h) in enumerate(zip(rows, hashes, strict=True)):
+            cols["item_id"].append(figure if len(rows) == 1 else f"{figure}-q{j}")
+            cols["question"].append(row.question)
+            cols["answer"].append(row.answer)
+            cols["answer_type"].append(row.answer_type)
+            cols["choices"].append(row.choices)
+            cols["keywords"].append(row.keywords)
+            cols["skill"].append(row.skill)
+            cols["difficulty"].append(row.difficulty)
+            cols["rationale"].append(row.rationale)
+            cols["format"].append(fmt)
+            cols["cluster"].append(figure if len(rows) > 1 else None)
+            cols["scene"].append(row.meta_json())
+            cols["content_hash"].append(h)
+            cols["image"].append({"bytes": png, "path": None})
+    return cols
 
 
 def build_suite(name: str, root: Path | None = None, force: bool = False) -> Path:
@@ -65,35 +120,31 @@ def build_suite(name: str, root: Path | None = None, force: bool = False) -> Pat
         stored = json.loads(manifest_path.read_text())
         if {k: stored.get(k) for k in manifest} == manifest:
             return path
-    items = generate(list(spec.skills), spec.n, spec.seed)
-    rows: dict[str, list[object]] = {k: [] for k in FEATURES}
-    for i, item in enumerate(items):
-        png = item.image_png()
-        rows["item_id"].append(f"{name}-{spec.split}-{i:05d}")
-        rows["question"].append(item.question)
-        rows["answer"].append(item.answer)
-        rows["answer_type"].append(item.answer_type)
-        rows["choices"].append(item.choices)
-        rows["skill"].append(item.skill)
-        rows["cluster"].append(item.cluster)
-        rows["content_hash"].append(content_hash(item.question, png, item.answer))
-        rows["image"].append({"bytes": png, "path": None})
+    exclude: set[str] = set()
+    for other in spec.disjoint_from:
+        other_data = datasets.load_dataset("parquet", data_files=str(build_suite(other, root)), split="train")
+        exclude.update(other_data["content_hash"])
+    cols = generate_rows(spec, exclude)
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(path.name + ".tmp")
-    datasets.Dataset.from_dict(rows, features=FEATURES).to_parquet(str(tmp))
+    datasets.Dataset.from_dict(cols, features=FEATURES).to_parquet(str(tmp))
     tmp.replace(path)
-    manifest["n"] = len(items)
+    manifest["n"] = len(cols["item_id"])
     manifest_path.write_text(json.dumps(manifest, indent=2) + "\n")
     return path
 
 
 TASK_PREFIX = "harness_synth_"
+SUITE_GROUP = "harness_synth6"
 
 
 def ensure_task_data(tasks: list[str], root: Path | None = None) -> list[Path]:
-    """Build the local data of every synthetic task named (others are left to lmms-eval)."""
-    built = []
+    """Build the local data of every synthetic task (or the six-task group) named; others are
+    left to lmms-eval."""
+    names: list[str] = []
     for task in tasks:
-        if task.startswith(TASK_PREFIX) and task[len(TASK_PREFIX) :] in SUITES:
-            built.append(build_suite(task[len(TASK_PREFIX) :], root))
-    return built
+        if task == SUITE_GROUP:
+            names.extend(BENCHMARK_SUITES)
+        elif task.startswith(TASK_PREFIX) and task[len(TASK_PREFIX) :] in SUITES:
+            names.append(task[len(TASK_PREFIX) :])
+    return [build_suite(name, root) for name in dict.fromkeys(names)]

@@ -1,35 +1,48 @@
-"""Embedded models: built locally on first use, cached under the data root."""
+"""Embedded models: `tiny-base` ships with the package; `tiny-random` is built locally on first use."""
 
 from __future__ import annotations
 
+import shutil
 from collections.abc import Callable
 from pathlib import Path
 
 from harness.models.tiny import TinyVLMConfig, build_tiny_vlm
-from harness.paths import data_root
+from harness.paths import PACKAGE_DIR, data_root
+
+# SFT-trained on the synthetic pool; regenerate byte for byte with
+#   python -m harness.synth.base_model --out harness/synth/assets/tiny-base --seed 0
+SHIPPED_BASE = PACKAGE_DIR / "synth" / "assets" / "tiny-base"
 
 
 def _build_tiny_random(out: Path) -> Path:
     return build_tiny_vlm(out, TinyVLMConfig(seed=0))
 
 
-EMBEDDED_MODELS: dict[str, Callable[[Path], Path]] = {
+EMBEDDED_MODELS: dict[str, Callable[[Path], Path] | None] = {
+    # The base model of the embedded study: has learnt the synthetic suite, mid-range accuracy.
+    "tiny-base": None,
     # Random weights: exercises every code path, solves nothing.
     "tiny-random": _build_tiny_random,
 }
-DEFAULT_MODEL = "tiny-random"
+DEFAULT_MODEL = "tiny-base"
 
 
 def ensure_embedded_model(name: str, root: Path | None = None) -> Path:
-    """Path of an embedded model, building it if absent (a half-built directory is rebuilt)."""
+    """Path of an embedded model, building it if needed (a half-built directory is rebuilt)."""
+    builder = EMBEDDED_MODELS[name]
+    if builder is None:
+        if not (SHIPPED_BASE / "model.safetensors").exists():
+            raise FileNotFoundError(
+                f"shipped model missing at {SHIPPED_BASE}; regenerate it with "
+                "`python -m harness.synth.base_model --out harness/synth/assets/tiny-base`"
+            )
+        return SHIPPED_BASE
     out = (root or data_root()) / "models" / name
     if (out / "model.safetensors").exists() and (out / "processor_config.json").exists():
         return out
     tmp = out.with_name(out.name + ".building")
-    EMBEDDED_MODELS[name](tmp)
+    builder(tmp)
     if out.exists():
-        import shutil
-
         shutil.rmtree(out)
     tmp.rename(out)
     return out

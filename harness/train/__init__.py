@@ -1,0 +1,1 @@
+"""Training: datasets for TRL, SFT (and later GRPO) recipes."""

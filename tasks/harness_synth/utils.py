@@ -1,7 +1,13 @@
 """lmms-eval hooks for the synthetic suites; the logic lives in harness.lmms.task_utils."""
 
-from harness.lmms.task_utils import count_records, doc_to_text, doc_to_visual, exact_match_results
+from harness.lmms.task_utils import count_records, doc_to_text, doc_to_visual, synthetic_results
 
-process_results_mini = exact_match_results("synth_mini")
+process_results_mini = synthetic_results("synth_mini")
+process_results_mmstar = synthetic_results("synth_mmstar")
+process_results_mmmu = synthetic_results("synth_mmmu")
+process_results_mathvista = synthetic_results("synth_mathvista")
+process_results_ocrbench = synthetic_results("synth_ocrbench")
+process_results_hallusion = synthetic_results("synth_hallusion")
+process_results_mmvet = synthetic_results("synth_mmvet")
 
-__all__ = ["count_records", "doc_to_text", "doc_to_visual", "process_results_mini"]
+__all__ = ["count_records", "doc_to_text", "doc_to_visual"]

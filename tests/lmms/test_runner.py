@@ -12,9 +12,9 @@ import datasets
 import pytest
 
 from harness.lmms.runner import EvalConfig, build_command
+from harness.lmms.task_utils import score_synthetic
 from harness.paths import tasks_dir
 from harness.records import read_records
-from harness.scoring import score_exact
 from harness.synth.datasets import build_suite
 
 pytestmark = pytest.mark.slow
@@ -45,12 +45,13 @@ def test_records_one_per_item_with_ids_from_the_data(one_process_run: Path) -> N
     data = datasets.load_dataset("parquet", data_files={"test": str(build_suite("mini"))})["test"]
     assert len(df) == len(data) == 40
     assert sorted(df.item_id) == sorted(data["item_id"])
-    by_id = {row["item_id"]: row for row in data.select_columns(["item_id", "answer", "content_hash"])}
+    by_id = {row["item_id"]: row for row in data.remove_columns("image")}
     for rec in df.itertuples():
         assert rec.target == by_id[rec.item_id]["answer"]
         assert rec.content_hash == by_id[rec.item_id]["content_hash"]
         # The stored score is what the task's scorer gives for the stored response.
-        assert (rec.score, rec.parsed_answer) == score_exact(rec.response, rec.target)
+        score, parsed = score_synthetic(by_id[rec.item_id], rec.response)
+        assert rec.score == score and (rec.parsed_answer or None) == parsed
     assert df.response.nunique() > 1
     assert (df.model == "tiny-random").all() and df.weights_hash.str.len().eq(16).all()
     assert df.gen_config_hash.nunique() == 1 and df.gen_config_hash.iloc[0]
@@ -143,3 +144,16 @@ def test_data_parallel_command_uses_accelerate_on_cpu(tmp_path: Path) -> None:
     assert "--cpu" in cmd and cmd[cmd.index("--num_processes") + 1] == "2"
     assert cmd[cmd.index("--tasks") + 1] == "a,b"
     assert "pretrained=/models/m,device=cpu" in cmd
+
+
+def test_black_images_ablation_is_labelled_and_not_comparable(one_process_run: Path, tmp_path: Path) -> None:
+    proc = run_cli(
+        "--model", "tiny-random", "--tasks", TASK, "--out", str(tmp_path), "--limit", "6", "--black-images"
+    )
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    blind = read_records(tmp_path / "tiny-random-black-images" / TASK / "records.parquet")
+    normal = read_records(one_process_run / "records.parquet")
+    assert len(blind) == 6
+    # Same items, different generation config: a comparison will flag the runs as not comparable.
+    assert set(blind.item_id) <= set(normal.item_id)
+    assert blind.gen_config_hash.iloc[0] != normal.gen_config_hash.iloc[0]

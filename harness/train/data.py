@@ -1,0 +1,50 @@
+"""Datasets for TRL trainers, built from any task's items (a parquet file with image bytes)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import datasets
+
+# The answer format GRPO rewards; SFT targets use it too unless configured otherwise (DESIGN §7).
+TARGET_FORMATS = {
+    "think_answer": "<think>{rationale}</think><answer>{answer}</answer>",
+    "answer_only": "<answer>{answer}</answer>",
+    "plain": "{answer}",
+}
+
+
+def target_text(answer: str, rationale: str = "", target_format: str = "think_answer") -> str:
+    if target_format not in TARGET_FORMATS:
+        raise ValueError(f"unknown target format {target_format!r}; known: {sorted(TARGET_FORMATS)}")
+    return TARGET_FORMATS[target_format].format(answer=answer, rationale=rationale)
+
+
+def user_prompt(question: str, prompt_suffix: str) -> list[dict[str, Any]]:
+    """The conversation the evaluator sends: one image, then the question text (plugin order)."""
+    content = [{"type": "image"}, {"type": "text", "text": f"{question}{prompt_suffix}".strip()}]
+    return [{"role": "user", "content": content}]
+
+
+def sft_dataset(
+    items: str | Path | datasets.Dataset,
+    prompt_suffix: str,
+    target_format: str = "think_answer",
+) -> datasets.Dataset:
+    """prompt / completion / images examples (TRL's conversational prompt-completion format)."""
+    ds = items if isinstance(items, datasets.Dataset) else _load(items)
+
+    def convert(row: dict[str, Any]) -> dict[str, Any]:
+        target = target_text(row["answer"], row.get("rationale") or "", target_format)
+        return {
+            "prompt": user_prompt(row["question"], prompt_suffix),
+            "completion": [{"role": "assistant", "content": [{"type": "text", "text": target}]}],
+            "images": [row["image"]],
+        }
+
+    return ds.map(convert, remove_columns=ds.column_names)
+
+
+def _load(path: str | Path) -> datasets.Dataset:
+    return datasets.load_dataset("parquet", data_files=str(path), split="train")

@@ -262,6 +262,20 @@ def write_records(records: Iterable[Record | dict[str, Any]] | pd.DataFrame, pat
     return path
 
 
+def read_jsonl(path: str | Path) -> list[dict[str, Any]]:
+    """Rows of a jsonl file (blank lines skipped); a bad line raises ValueError naming file:line."""
+    rows = []
+    with Path(path).open() as fh:
+        for n, line in enumerate(fh, 1):
+            if not line.strip():
+                continue
+            try:
+                rows.append(json.loads(line))
+            except json.JSONDecodeError as e:
+                raise ValueError(f"{path}:{n}: not valid JSON ({e.msg})") from e
+    return rows
+
+
 def read_records(path: str | Path) -> pd.DataFrame:
     """Read and validate records from .parquet or .jsonl; errors name the file and the item."""
     path = Path(path)
@@ -270,15 +284,10 @@ def read_records(path: str | Path) -> pd.DataFrame:
     if path.suffix == ".parquet":
         rows = frame_to_rows(pq.read_table(path).to_pandas())
     elif path.suffix == ".jsonl":
-        rows = []
-        with path.open() as fh:
-            for n, line in enumerate(fh, 1):
-                if not line.strip():
-                    continue
-                try:
-                    rows.append(json.loads(line))
-                except json.JSONDecodeError as e:
-                    raise RecordValidationError([f"line {n}: not valid JSON ({e.msg})"], str(path)) from e
+        try:
+            rows = read_jsonl(path)
+        except ValueError as e:
+            raise RecordValidationError([str(e)], str(path)) from e
     else:
         raise ValueError(f"{path}: records must be .parquet or .jsonl")
     return to_frame(rows, str(path))

@@ -108,7 +108,7 @@ def test_all_problems_are_reported_together() -> None:
 def test_corrupt_jsonl_line_is_reported_with_its_line(tmp_path: Path) -> None:
     path = tmp_path / "r.jsonl"
     path.write_text(json.dumps(_rec("a")) + "\n{broken\n")
-    with pytest.raises(RecordValidationError, match="line 2"):
+    with pytest.raises(RecordValidationError, match=r"r.jsonl:2: not valid JSON"):
         read_records(path)
 
 

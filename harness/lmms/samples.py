@@ -10,7 +10,7 @@ import pandas as pd
 
 from harness.lmms.task_utils import RECORD_METRIC
 from harness.models.loader import ModelIdentity
-from harness.records import to_frame
+from harness.records import read_jsonl, to_frame
 
 
 class SampleLogError(ValueError):
@@ -18,21 +18,16 @@ class SampleLogError(ValueError):
 
 
 def read_sample_log(path: str | Path) -> list[dict[str, Any]]:
-    path = Path(path)
-    rows = []
-    with path.open() as fh:
-        for n, line in enumerate(fh, 1):
-            if not line.strip():
-                continue
-            try:
-                rows.append(json.loads(line))
-            except json.JSONDecodeError as e:
-                raise SampleLogError(f"{path}:{n}: not valid JSON ({e.msg})") from e
-            if RECORD_METRIC not in rows[-1]:
-                raise SampleLogError(
-                    f"{path}:{n}: no {RECORD_METRIC!r} field; the task's process_results must return one "
-                    "(see harness.lmms.task_utils)"
-                )
+    try:
+        rows = read_jsonl(path)
+    except ValueError as e:
+        raise SampleLogError(str(e)) from e
+    for n, row in enumerate(rows, 1):
+        if RECORD_METRIC not in row:
+            raise SampleLogError(
+                f"{path}: sample {n} (doc_id {row.get('doc_id')}) has no {RECORD_METRIC!r} field; the "
+                "task's process_results must return one (see harness.lmms.task_utils)"
+            )
     return rows
 
 

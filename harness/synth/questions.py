@@ -69,42 +69,33 @@ def count_question(rng: random.Random) -> Question:
     )
 
 
-def color_question(rng: random.Random) -> Question:
+def _single_object(rng: random.Random, ask: str) -> Question:
+    """One large object plus clutter that differs in the asked-about attribute's partner: asking for
+    the colour, no distractor shares the shape; asking for the shape, none shares the colour."""
     level = rng.randint(0, 2)
     shape = rng.choice(SHAPES)
     color = rng.choice(COLOR_NAMES)
     placer, scene = Placer(rng), Scene()
     scene.objects.append(placer.shape(shape, color, rng.randint(40 - 12 * level, 56 - 14 * level)))
-    _clutter(rng, placer, scene, 2 * level, lambda s, c: s == shape)
+    if ask == "color":
+        _clutter(rng, placer, scene, 2 * level, lambda s, c: s == shape)
+        return Question(
+            scene, "color_of", {"shape": shape}, f"What color is the {shape}?", color,
+            COLOR_NAMES, f"I look at the {shape}.", level,
+        )  # fmt: skip
+    _clutter(rng, placer, scene, 2 * level, lambda s, c: c == color)
     return Question(
-        scene,
-        "color_of",
-        {"shape": shape},
-        f"What color is the {shape}?",
-        color,
-        COLOR_NAMES,
-        f"I look at the {shape}.",
-        level,
-    )
+        scene, "shape_of", {"color": color}, f"What shape is the {color} object?", shape,
+        list(SHAPES), f"I look at the {color} object.", level,
+    )  # fmt: skip
+
+
+def color_question(rng: random.Random) -> Question:
+    return _single_object(rng, "color")
 
 
 def shape_question(rng: random.Random) -> Question:
-    level = rng.randint(0, 2)
-    shape = rng.choice(SHAPES)
-    color = rng.choice(COLOR_NAMES)
-    placer, scene = Placer(rng), Scene()
-    scene.objects.append(placer.shape(shape, color, rng.randint(40 - 12 * level, 56 - 14 * level)))
-    _clutter(rng, placer, scene, 2 * level, lambda s, c: c == color)
-    return Question(
-        scene,
-        "shape_of",
-        {"color": color},
-        f"What shape is the {color} object?",
-        shape,
-        list(SHAPES),
-        f"I look at the {color} object.",
-        level,
-    )
+    return _single_object(rng, "shape")
 
 
 def read_question(rng: random.Random) -> Question:

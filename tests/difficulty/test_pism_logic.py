@@ -1,0 +1,122 @@
+from __future__ import annotations
+
+import random
+
+import pytest
+
+from harness.difficulty.pism import (
+    ItemState,
+    PISMConfig,
+    TierThresholds,
+    exhaustive_units,
+    lambda_star,
+    summarise,
+    tier,
+)
+
+CFG = PISMConfig()
+RATIOS = CFG.ratios
+
+
+def curve_of(*values: float) -> dict[float, float]:
+    return dict(zip(RATIOS, values, strict=False))
+
+
+@pytest.mark.parametrize(
+    ("curve", "lam"),
+    [
+        (curve_of(1, 1, 1, 1, 1, 1, 1, 1, 1, 1), None),
+        (curve_of(0.0, 1, 1, 1, 1, 1, 1, 1, 1, 1), 0.0),
+        (curve_of(0.1, 0.1, 0.0, 0.5, 0, 0, 0, 0, 0, 0), 0.2),  # non-monotone: the smallest counts
+        (curve_of(1, 0.9, 0.09, 1, 1, 1, 1, 1, 1, 1), 0.2),
+    ],
+)
+def test_lambda_star(curve: dict[float, float], lam: float | None) -> None:
+    assert lambda_star(curve, 0.1) == lam
+
+
+TEXT = TierThresholds()
+TABLE_A = TierThresholds(convention="table_a")
+
+
+@pytest.mark.parametrize(
+    ("lam", "text", "table_a"),
+    [
+        (0.0, "unsolved", "unsolved"),
+        (0.1, "hard", "hard"),
+        (0.4, "hard", "hard"),
+        (0.5, "medium", "medium"),
+        (0.6, "medium", "medium"),
+        (0.7, "easy", "medium"),
+        (0.8, "easy", "easy"),
+        (0.9, "easy", "easy"),
+        (None, "easy", "easy"),
+    ],
+)
+def test_tier_boundaries_under_both_conventions(lam: float | None, text: str, table_a: str) -> None:
+    assert tier(lam, TEXT) == text
+    assert tier(lam, TABLE_A) == table_a
+
+
+def test_config_validation() -> None:
+    with pytest.raises(ValueError):
+        PISMConfig(ratios=(0.1, 0.2))
+    with pytest.raises(ValueError):
+        TierThresholds(convention="other")
+    assert PISMConfig().successes_needed == 1
+    assert PISMConfig(tau=0.3).successes_needed == 3
+
+
+def _oracle(seed: int, skill: float):
+    """A fixed random answer for every (item, λ, k): what per-unit seeding guarantees."""
+
+    def correct(item: str, ratio: float, k: int) -> bool:
+        return random.Random(f"{seed}:{item}:{ratio}:{k}").random() < skill * (1 - ratio)
+
+    return correct
+
+
+@pytest.mark.parametrize("tau", [0.1, 0.3])
+@pytest.mark.parametrize("wave", [1, 3])
+def test_adaptive_schedule_equals_exhaustive_sweep(tau: float, wave: int) -> None:
+    cfg = PISMConfig(tau=tau)
+    items = [f"item{i}" for i in range(200)]
+    skills = {item: random.Random(item).random() for item in items}
+    oracle = _oracle(0, 1.0)
+
+    def answer(item: str, ratio: float, k: int) -> bool:
+        return oracle(item, ratio, k) if skills[item] > 0.15 else False
+
+    exhaustive = {}
+    for item in items:
+        state = ItemState(item)
+        for ratio, k in exhaustive_units(cfg):
+            state.record(ratio, k, answer(item, ratio, k))
+        exhaustive[item] = summarise(state, cfg)
+
+    adaptive, spent = {}, 0
+    for item in items:
+        state = ItemState(item)
+        while units := state.next_units(cfg, wave):
+            for ratio, k in units:
+                state.record(ratio, k, answer(item, ratio, k))
+        adaptive[item] = summarise(state, cfg)
+        spent += state.generations()
+
+    for item in items:
+        for key in ("pism_lambda_star", "pism_tier", "pism_never_fails"):
+            assert adaptive[item][key] == exhaustive[item][key], item
+        # The exhaustive sweep's curve agrees with its own λ*.
+        curve = dict(zip(cfg.ratios, exhaustive[item]["pism_curve"], strict=True))
+        assert lambda_star(curve, tau) == exhaustive[item]["pism_lambda_star"]
+    full = len(items) * len(exhaustive_units(cfg))
+    assert spent < full
+    if tau == 0.1 and wave == 1:  # the default: stop at the first success, at the first all-fail
+        assert spent * 4 <= full
+
+
+def test_undecided_item_cannot_be_summarised() -> None:
+    state = ItemState("x")
+    with pytest.raises(ValueError, match="not decided"):
+        summarise(state, CFG)
+    assert state.next_units(CFG) == [(0.0, 0)]

@@ -103,8 +103,63 @@ def eval_cmd(
         err.print(f"[bold red]harness eval failed:[/] {e}", markup=True, highlight=False)
         raise typer.Exit(1) from e
     _print_summaries(summaries)
-    console.print(f"records: {Path(out) / (label or identity.name)}/<task>/records.parquet")
+    console.print(f"records: {Path(out) / (cfg.label or identity.name)}/<task>/records.parquet")
 
 
 if __name__ == "__main__":
     sys.exit(app())
+
+
+score_app = typer.Typer(no_args_is_help=True, help="Score item difficulty with a reference model.")
+app.add_typer(score_app, name="score")
+
+
+@score_app.command("pism")
+def score_pism_cmd(
+    task: Annotated[str, Option(help="Source task whose items are scored (e.g. harness_synth_mmstar).")],
+    out: Annotated[Path, Option(help="Run folder: attempts.jsonl, difficulty.parquet, plots.")],
+    model: Annotated[str | None, Option(help="Reference model (embedded name or local directory).")] = None,
+    masker: Annotated[str, Option(help="rect | pixels | patches | semantic")] = "rect",
+    k: Annotated[int, Option(help="Masked copies per ratio.")] = 10,
+    tau: Annotated[float, Option(help="A ratio fails when P_c < tau.")] = 0.1,
+    temperature: Annotated[float, Option()] = 0.7,
+    convention: Annotated[str, Option(help="Tier boundaries: text (paper text) or table_a.")] = "text",
+    full_curve: Annotated[bool, Option(help="Exhaustive sweep (every ratio, every attempt).")] = False,
+    limit: Annotated[int | None, Option(help="Score only the first N items.")] = None,
+    batch_size: Annotated[int, Option(min=1)] = 8,
+    wave: Annotated[int, Option(min=1, help="Attempts per item per round in the adaptive schedule.")] = 1,
+) -> None:
+    """PISM: how much of the image can be hidden before the model stops solving each item."""
+    from harness.difficulty.pism import PISMConfig, TierThresholds
+    from harness.difficulty.pism_runner import PISMRun, ScoreRequest
+    from harness.difficulty.plots import plot_pism
+    from harness.lmms.runner import resolve_model
+    from harness.synth.models import DEFAULT_MODEL
+
+    model_path, identity = resolve_model(model or DEFAULT_MODEL)
+    cfg = PISMConfig(
+        k=k, tau=tau, temperature=temperature, masker=masker, thresholds=TierThresholds(convention=convention)
+    )
+    req = ScoreRequest(
+        model_path=model_path,
+        model_name=identity.name,
+        source_task=task,
+        out=out,
+        config=cfg,
+        full_curve=full_curve,
+        wave=wave,
+        batch_size=batch_size,
+        limit=limit,
+    )
+    table = PISMRun(req).run()
+    plot_pism(table, cfg, out)
+    counts = table["pism_tier"].value_counts().reindex(["easy", "medium", "hard", "unsolved"], fill_value=0)
+    summary = Table(title=f"PISM tiers: {task} ({identity.name}, {masker})")
+    for col in ("tier", "items", "share"):
+        summary.add_column(col, justify="right" if col != "tier" else "left")
+    for name, n in counts.items():
+        summary.add_row(str(name), str(int(n)), f"{100 * n / max(len(table), 1):.1f}%")
+    summary.add_section()
+    summary.add_row("generations", str(int(table["pism_generations"].sum())), "")
+    console.print(summary)
+    console.print(f"difficulty table: {out / 'difficulty.parquet'}")

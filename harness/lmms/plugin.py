@@ -121,28 +121,22 @@ class HarnessVLM(lmms):
         return results
 
     def _generate_batch(self, chunk: list[Instance]) -> list[str]:
-        texts, images, seeds = [], [], []
+        texts, visuals, keys = [], [], []
         gen_kwargs: dict[str, Any] = {}
         for req in chunk:
             context, gen_kwargs, doc_to_visual, doc_id, task, split = req.args
             doc = self.task_dict[task][split][doc_id]
-            visuals = [v for v in (doc_to_visual(doc) or []) if isinstance(v, Image.Image)]
+            images = [v for v in (doc_to_visual(doc) or []) if isinstance(v, Image.Image)]
             if self.image_ablation == "black":
-                visuals = [Image.new("RGB", v.size) for v in visuals]
+                images = [Image.new("RGB", v.size) for v in images]
             texts.append(
                 self.processor.apply_chat_template(
-                    [self._messages(context, visuals)], add_generation_prompt=True, tokenize=False
+                    [self._messages(context, images)], add_generation_prompt=True, tokenize=False
                 )[0]
             )
-            images.extend(visuals)
-            seeds.append(f"{task}:{split}:{doc_id}")
-        inputs = self.processor(
-            text=texts,
-            images=images or None,
-            padding=True,
-            padding_side="left",
-            return_tensors="pt",
-        ).to(self._device)
+            visuals.append(images)
+            # What a sampled answer is seeded by: the document's own seed or id, never its batch.
+            keys.append(str(doc.get("sample_seed") or doc.get("item_id") or f"{task}:{split}:{doc_id}"))
 
         kwargs = dict(gen_kwargs)
         until = kwargs.pop("until", None) or []
@@ -159,20 +153,32 @@ class HarnessVLM(lmms):
             generate_kwargs["temperature"] = temperature
             if kwargs.get("top_p") is not None:
                 generate_kwargs["top_p"] = float(kwargs["top_p"])
-            # A sampled answer depends on the run seed and the documents in the batch, not on rank.
-            digest = hashlib.sha256(f"{self.seed}|{'|'.join(seeds)}".encode()).digest()
-            torch.manual_seed(int.from_bytes(digest[:8], "little"))
+            # One request at a time, each under its own seed: a sampled answer is then the same
+            # whatever batch, rank or schedule (adaptive or exhaustive) it runs in.
+            answers = []
+            for text, images, key in zip(texts, visuals, keys, strict=True):
+                digest = hashlib.sha256(f"{self.seed}|{key}".encode()).digest()
+                torch.manual_seed(int.from_bytes(digest[:8], "little"))
+                answers += self._generate([text], [images], generate_kwargs)
         else:
-            generate_kwargs["top_p"] = None
-            generate_kwargs["top_k"] = None
-            generate_kwargs["temperature"] = None
-        with torch.inference_mode():
-            out = self.model.generate(**inputs, **generate_kwargs)
-        new_tokens = out[:, inputs["input_ids"].shape[1] :]
-        answers = self.processor.batch_decode(new_tokens, skip_special_tokens=True)
+            generate_kwargs.update(top_p=None, top_k=None, temperature=None)
+            answers = self._generate(texts, visuals, generate_kwargs)
         for i, answer in enumerate(answers):
             for stop in until:
                 if stop:
                     answer = answer.split(stop)[0]
             answers[i] = answer
         return answers
+
+    def _generate(
+        self, texts: list[str], visuals: list[list[Image.Image]], kwargs: dict[str, Any]
+    ) -> list[str]:
+        images = [img for group in visuals for img in group]
+        inputs = self.processor(
+            text=texts, images=images or None, padding=True, padding_side="left", return_tensors="pt"
+        ).to(self._device)
+        with torch.inference_mode():
+            out = self.model.generate(**inputs, **kwargs)
+        return list(
+            self.processor.batch_decode(out[:, inputs["input_ids"].shape[1] :], skip_special_tokens=True)
+        )

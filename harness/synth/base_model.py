@@ -23,9 +23,11 @@ from harness.synth.suite import PROMPT_SUFFIX
 from harness.train.data import sft_dataset, target_text
 from harness.train.sft import SFTRecipe, sft_train
 
-# lr 5e-4: at 1e-3 and above the vision features collapse (every colour maps to the same
-# feature) and the model learns to answer from the text alone.
-BASE_RECIPE = SFTRecipe(epochs=6.0, learning_rate=5e-4, batch_size=16, seed=0)
+# lr 5e-4 with the vision tower frozen at its random initialisation (the merger and the language
+# model train). Measured on colour questions alone (300 steps): frozen 81% correct, trained 45%;
+# at lr >= 1e-3 the trained tower collapses every colour to one feature and the model answers from
+# the text alone.
+BASE_RECIPE = SFTRecipe(epochs=6.0, learning_rate=5e-4, batch_size=16, seed=0, freeze_vision_tower=True)
 # Qwen's own initialisation scale: the wide 0.2 of `tiny-random` (chosen for varied untrained
 # output) makes the vision path too noisy to learn from.
 BASE_ARCH = TinyVLMConfig(initializer_range=0.02)

@@ -9,5 +9,6 @@ process_results_mathvista = synthetic_results("synth_mathvista")
 process_results_ocrbench = synthetic_results("synth_ocrbench")
 process_results_hallusion = synthetic_results("synth_hallusion")
 process_results_mmvet = synthetic_results("synth_mmvet")
+process_results_pool = synthetic_results("synth_pool")
 
 __all__ = ["count_records", "doc_to_text", "doc_to_visual"]

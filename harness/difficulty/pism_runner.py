@@ -1,0 +1,259 @@
+"""Run PISM scoring through lmms-eval in rounds, resumably, and reduce it to a difficulty table.
+
+Each round asks, for every undecided item, only the (λ, k) attempts that can still change its λ*
+(`ItemState.next_units`), or every attempt under `full_curve`. A round is one in-process lmms-eval
+evaluation of the `harness_pism` task over that round's units (one process keeps lmms-eval's import
+and task indexing off every round). Every finished attempt is appended to `attempts.jsonl` at once,
+so a killed run restarts where it stopped and never redoes or duplicates a unit.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import time
+from collections.abc import Iterator
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Any
+
+import datasets
+import pandas as pd
+from tqdm import tqdm
+
+from harness.difficulty.pism import ItemState, PISMConfig, exhaustive_units, summarise
+from harness.difficulty.pism_task import expand_units, unit_id
+from harness.lmms.task_utils import RECORD_METRIC
+from harness.paths import data_root, tasks_dir
+from harness.records import config_hash, read_jsonl
+
+PISM_TASK = "harness_pism"
+UNITS_FILE = "units.parquet"  # tasks/harness_pism reads it relative to the working directory
+
+
+@dataclass
+class ScoreRequest:
+    model_path: str
+    model_name: str
+    source_task: str
+    out: Path
+    config: PISMConfig
+    full_curve: bool = False
+    wave: int = 1
+    batch_size: int = 8
+    limit: int | None = None
+    seed: int = 0
+
+
+@contextlib.contextmanager
+def _cwd(path: Path) -> Iterator[None]:
+    old = Path.cwd()
+    os.chdir(path)
+    try:
+        yield
+    finally:
+        os.chdir(old)
+
+
+def load_source_docs(task: str, limit: int | None = None) -> tuple[list[dict[str, Any]], list[str]]:
+    """Documents of any lmms-eval task (ours or built-in) and the prompt it sends for each."""
+    from lmms_eval.tasks import TaskManager, get_task_dict
+
+    from harness.synth.datasets import ensure_task_data
+
+    ensure_task_data([task])
+    with _cwd(data_root()):
+        tasks = get_task_dict([task], TaskManager(include_path=str(tasks_dir())))
+        found = _leaf_tasks(tasks)
+        if task not in found:
+            raise KeyError(f"source task {task!r} not found (is it a group? score its subtasks one by one)")
+        obj = found[task]
+        docs = list(obj.test_docs() if obj.has_test_docs() else obj.validation_docs())
+    docs = docs[:limit] if limit is not None else docs
+    prompts = [obj.doc_to_text(doc) for doc in docs]
+    ids = [str(d.get("item_id", "")) for d in docs]
+    if "" in ids:
+        raise ValueError(f"task {task!r}: every document needs an item_id for PISM")
+    if len(set(ids)) != len(ids):
+        dup = next(i for i in ids if ids.count(i) > 1)
+        raise ValueError(f"task {task!r}: duplicate item_id {dup!r}")
+    return docs, prompts
+
+
+def _leaf_tasks(tree: dict[Any, Any]) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for key, value in tree.items():
+        if isinstance(value, dict):
+            out.update(_leaf_tasks(value))
+        else:
+            out[str(getattr(key, "group_name", key))] = value
+    return out
+
+
+class PISMRun:
+    """A resumable scoring run rooted at `out` (attempts.jsonl, config.json, difficulty.parquet)."""
+
+    def __init__(self, req: ScoreRequest) -> None:
+        self.req = req
+        self.out = Path(req.out)
+        self.out.mkdir(parents=True, exist_ok=True)
+        self.attempts_path = self.out / "attempts.jsonl"
+        self._tasks: Any = None
+        self._check_config()
+
+    def _identity(self) -> dict[str, Any]:
+        return {
+            "model": self.req.model_path,
+            "source_task": self.req.source_task,
+            "config": asdict(self.req.config),
+            "seed": self.req.seed,
+            "limit": self.req.limit,
+        }
+
+    def _check_config(self) -> None:
+        path = self.out / "config.json"
+        ident = json.loads(json.dumps(self._identity(), default=str))
+        if path.exists():
+            stored = json.loads(path.read_text())
+            if stored != ident:
+                raise ValueError(
+                    f"{self.out} holds a PISM run with other settings; use another --out or delete it\n"
+                    f"stored: {stored}\nnow:    {ident}"
+                )
+        else:
+            path.write_text(json.dumps(ident, indent=2) + "\n")
+
+    def _drop_torn_tail(self) -> None:
+        """A run killed while appending may leave half a line: cut the file back to whole lines."""
+        data = self.attempts_path.read_bytes()
+        if data and not data.endswith(b"\n"):
+            self.attempts_path.write_bytes(data[: data.rfind(b"\n") + 1])
+
+    def load_states(self, item_ids: list[str]) -> dict[str, ItemState]:
+        states = {i: ItemState(i) for i in item_ids}
+        if self.attempts_path.exists():
+            self._drop_torn_tail()
+            for row in read_jsonl(self.attempts_path):
+                if row["item_id"] in states:
+                    states[row["item_id"]].record(row["ratio"], row["k"], bool(row["correct"]))
+        return states
+
+    def plan(self, states: dict[str, ItemState]) -> dict[str, list[tuple[float, int]]]:
+        cfg = self.req.config
+        if self.req.full_curve:
+            return {
+                i: [u for u in exhaustive_units(cfg) if u[1] not in s.outcomes.get(u[0], {})]
+                for i, s in states.items()
+            }
+        return {i: s.next_units(cfg, self.req.wave) for i, s in states.items()}
+
+    def run(self) -> pd.DataFrame:
+        cfg = self.req.config
+        docs, prompts = load_source_docs(self.req.source_task, self.req.limit)
+        by_id = {str(d["item_id"]): (d, p) for d, p in zip(docs, prompts, strict=True)}
+        states = self.load_states(list(by_id))
+        bar = tqdm(total=len(states), desc="PISM items decided", unit="item")
+        round_no = 0
+        while True:
+            planned = {i: u for i, u in self.plan(states).items() if u}
+            decided = len(states) - len(planned)
+            spent = sum(s.generations() for s in states.values())
+            bar.n = decided
+            bar.set_postfix(generations=spent, round=round_no)
+            bar.refresh()
+            if not planned:
+                break
+            rows = [
+                row
+                for item, units in planned.items()
+                for row in expand_units(
+                    by_id[item][0], by_id[item][1], self.req.source_task, units, cfg.masker
+                )
+            ]
+            for result in self._evaluate(rows, round_no):
+                states[result["item_id"]].record(result["ratio"], result["k"], result["correct"])
+            round_no += 1
+        bar.close()
+        return self.write_table(states, docs)
+
+    def _task_manager(self) -> Any:
+        """Built once per run: indexing lmms-eval's task folders takes seconds."""
+        from lmms_eval.tasks import TaskManager
+
+        if self._tasks is None:
+            self._tasks = TaskManager(include_path=str(tasks_dir()), verbosity="ERROR")
+        return self._tasks
+
+    def _evaluate(self, rows: list[dict[str, Any]], round_no: int) -> list[dict[str, Any]]:
+        """One lmms-eval evaluation of the round's units; appends each attempt to attempts.jsonl."""
+        from lmms_eval.evaluator import simple_evaluate
+
+        round_dir = self.out / "rounds" / f"{round_no:03d}-{int(time.time() * 1000)}"
+        round_dir.mkdir(parents=True)
+        features = datasets.Features(
+            {
+                **{k: datasets.Value("string") for k in ("item_id", "pism_item_id", "pism_masker")},
+                **{
+                    k: datasets.Value("string")
+                    for k in ("source_task", "source_doc", "prompt", "sample_seed")
+                },
+                "pism_ratio": datasets.Value("float64"),
+                "pism_k": datasets.Value("int64"),
+                "pism_cell": datasets.Value("int64"),
+                "image": datasets.Image(),
+            }
+        )
+        cols = {name: [r[name] for r in rows] for name in features}
+        datasets.Dataset.from_dict(cols, features=features).to_parquet(str(round_dir / UNITS_FILE))
+        cfg = self.req.config
+        gen = f"temperature={cfg.temperature},do_sample=True,max_new_tokens={cfg.max_new_tokens}"
+        with _cwd(round_dir):
+            results = simple_evaluate(
+                model="harness_vlm",
+                model_args=f"pretrained={self.req.model_path},device=cpu,seed={self.req.seed}",
+                tasks=[PISM_TASK],
+                batch_size=self.req.batch_size,
+                gen_kwargs=gen,
+                log_samples=True,
+                task_manager=self._task_manager(),
+                bootstrap_iters=0,
+                verbosity="ERROR",
+            )
+        if not results or PISM_TASK not in results.get("samples", {}):
+            raise RuntimeError(f"PISM round {round_no}: lmms-eval returned no samples")
+        out = []
+        with self.attempts_path.open("a") as fh:
+            for sample in results["samples"][PISM_TASK]:
+                rec = sample[RECORD_METRIC]
+                meta = rec["meta"]
+                attempt = {
+                    "item_id": meta["pism_item_id"],
+                    "ratio": meta["pism_ratio"],
+                    "k": meta["pism_k"],
+                    "correct": rec["score"] == 1.0,
+                    "unit": unit_id(meta["pism_item_id"], meta["pism_ratio"], meta["pism_k"]),
+                    "response": sample.get("filtered_resps", [""])[0] if sample.get("filtered_resps") else "",
+                }
+                fh.write(json.dumps(attempt) + "\n")
+                out.append(attempt)
+            fh.flush()
+            os.fsync(fh.fileno())
+        return out
+
+    def write_table(self, states: dict[str, ItemState], docs: list[dict[str, Any]]) -> pd.DataFrame:
+        cfg = self.req.config
+        hashes = {str(d["item_id"]): d.get("content_hash") or "" for d in docs}
+        rows = []
+        for item, state in states.items():
+            row = summarise(state, cfg)
+            row["content_hash"] = hashes[item]
+            row["source_task"] = self.req.source_task
+            row["model"] = self.req.model_name
+            row["pism_config_hash"] = config_hash(asdict(cfg))
+            rows.append(row)
+        df = pd.DataFrame(rows).sort_values("item_id").reset_index(drop=True)
+        tmp = self.out / "difficulty.parquet.tmp"
+        df.to_parquet(tmp, index=False)
+        tmp.replace(self.out / "difficulty.parquet")
+        return df

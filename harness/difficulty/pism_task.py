@@ -1,0 +1,136 @@
+"""PISM as an lmms-eval task: any source task's documents expanded into (item, λ, k) units.
+
+A unit row is the source document (image as bytes) plus `pism_item_id`, `pism_ratio`, `pism_k`,
+the masker, the source task's name and the exact prompt the source task would send. The generic
+task `harness_pism` (tasks/harness_pism) masks the image in `doc_to_visual`, asks the prompt, and
+scores the answer with the *source task's own* `process_results`, so correctness means what it means
+on the benchmark. `sample_seed` makes each unit's sampled answer independent of batching and of the
+schedule that runs it.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+from functools import lru_cache
+from typing import Any
+
+from PIL import Image
+
+from harness.difficulty.maskers import apply_mask, mask_seed
+from harness.lmms.task_utils import RECORD_METRIC, doc_image
+from harness.paths import tasks_dir
+
+UNIT_FIELDS = ("pism_item_id", "pism_ratio", "pism_k", "pism_masker", "pism_cell", "source_task", "prompt")
+
+
+def unit_id(item_id: str, ratio: float, k: int) -> str:
+    return f"{item_id}|{ratio:.2f}|{k}"
+
+
+def _png(image: Image.Image) -> bytes:
+    buf = io.BytesIO()
+    image.save(buf, format="PNG")
+    return buf.getvalue()
+
+
+def expand_units(
+    doc: dict[str, Any],
+    prompt: str,
+    source_task: str,
+    units: list[tuple[float, int]],
+    masker: str,
+    cell: int = 14,
+) -> list[dict[str, Any]]:
+    """Unit rows for one source document. The source image is stored once per row as PNG bytes."""
+    item_id = str(doc["item_id"])
+    image = {"bytes": _png(doc_image(doc)), "path": None}
+    base = {k: v for k, v in doc.items() if k != "image" and not isinstance(v, Image.Image | bytes)}
+    # Fields a parquet column can hold uniformly across sources: everything else goes as JSON.
+    source = json.dumps(base, default=str, sort_keys=True)
+    return [
+        {
+            "item_id": unit_id(item_id, ratio, k),
+            "pism_item_id": item_id,
+            "pism_ratio": float(ratio),
+            "pism_k": int(k),
+            "pism_masker": masker,
+            "pism_cell": cell,
+            "source_task": source_task,
+            "source_doc": source,
+            "prompt": prompt,
+            "sample_seed": str(mask_seed(item_id, ratio, k)),
+            "image": image,
+        }
+        for ratio, k in units
+    ]
+
+
+def source_doc(unit: dict[str, Any]) -> dict[str, Any]:
+    """The source task's document of a unit (its image restored as a PIL image)."""
+    doc: dict[str, Any] = json.loads(unit["source_doc"])
+    doc["image"] = doc_image(unit)
+    return doc
+
+
+# --- the harness_pism task's hooks -----------------------------------------------------------
+
+
+def doc_to_visual(unit: dict[str, Any]) -> list[Image.Image]:
+    image = doc_image(unit)
+    return [
+        apply_mask(
+            image,
+            unit["pism_masker"],
+            unit["pism_ratio"],
+            unit["pism_item_id"],
+            unit["pism_k"],
+            unit["pism_cell"],
+        )
+    ]
+
+
+def doc_to_text(unit: dict[str, Any], lmms_eval_specific_kwargs: dict[str, Any] | None = None) -> str:
+    return str(unit["prompt"])
+
+
+@lru_cache(maxsize=32)
+def source_process_results(task: str) -> Any:
+    """The source task's `process_results`, loaded from its YAML in the task folder."""
+    from lmms_eval.tasks import TaskManager
+    from lmms_eval.utils import load_yaml_config
+
+    manager = TaskManager(include_path=str(tasks_dir()))
+    entry = manager.task_index.get(task)
+    if entry is None:
+        raise KeyError(f"PISM source task {task!r} not found in {tasks_dir()} or lmms-eval")
+    config = load_yaml_config(entry["yaml_path"], mode="full")
+    fn = config.get("process_results")
+    if not callable(fn):
+        raise TypeError(f"source task {task!r} has no process_results function")
+    return fn
+
+
+def process_results(unit: dict[str, Any], results: list[str]) -> dict[str, Any]:
+    response = results[0] if results else ""
+    out = source_process_results(unit["source_task"])(source_doc(unit), [response])
+    source_record = out.get(RECORD_METRIC) or {}
+    score = source_record.get("score")
+    # Binary scorers give 0/1; for [0, 1] scorers (open answers) at least half credit counts.
+    correct = None if score is None else bool(score >= 0.5)
+    record = {
+        "item_id": unit["item_id"],
+        "benchmark": f"pism:{unit['source_task']}",
+        "target": str(source_record.get("target", "")),
+        "parsed_answer": source_record.get("parsed_answer"),
+        "score": None if correct is None else float(correct),
+        "cluster": unit["pism_item_id"],
+        "content_hash": source_record.get("content_hash", ""),
+        "meta": {
+            "pism_item_id": unit["pism_item_id"],
+            "pism_ratio": unit["pism_ratio"],
+            "pism_k": unit["pism_k"],
+            "source_score": score,
+        },
+    }
+    return {"pism_correct": float(bool(correct)), RECORD_METRIC: record}

@@ -1,0 +1,50 @@
+"""Pictures of difficulty: PISM survival curve and tier counts."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import matplotlib
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt
+import pandas as pd
+import seaborn as sns
+
+from harness.difficulty.pism import PISMConfig
+
+TIER_ORDER = ["easy", "medium", "hard", "unsolved"]
+
+
+def survival(table: pd.DataFrame, cfg: PISMConfig) -> pd.DataFrame:
+    """Share of items solved at λ = 0 that are still solved at each λ (λ* > λ, or never fails)."""
+    solved = table[table["pism_tier"] != "unsolved"]
+    lam = solved["pism_lambda_star"]
+    rows = []
+    for ratio in cfg.ratios:
+        alive = (lam.isna() | (lam > ratio + 1e-9)).mean() if len(solved) else float("nan")
+        rows.append({"ratio": ratio, "surviving": alive, "n": len(solved)})
+    return pd.DataFrame(rows)
+
+
+def plot_pism(table: pd.DataFrame, cfg: PISMConfig, out: Path) -> Path:
+    """survival.png (survival curve + tier counts) in `out`."""
+    sns.set_theme(style="whitegrid")
+    fig, (ax1, ax2) = plt.subplots(1, 2, figsize=(10, 4))
+    surv = survival(table, cfg)
+    sns.lineplot(data=surv, x="ratio", y="surviving", marker="o", ax=ax1)
+    ax1.set(
+        xlabel="mask ratio λ",
+        ylabel="share still solved",
+        ylim=(0, 1.02),
+        title=f"PISM survival ({cfg.masker} masker, n={surv['n'].iloc[0]})",
+    )
+    counts = table["pism_tier"].value_counts().reindex(TIER_ORDER, fill_value=0).reset_index()
+    counts.columns = ["tier", "items"]
+    sns.barplot(data=counts, x="tier", y="items", ax=ax2, hue="tier", legend=False)
+    ax2.set(title="tiers")
+    fig.tight_layout()
+    path = Path(out) / "survival.png"
+    fig.savefig(path, dpi=120)
+    plt.close(fig)
+    return path

@@ -1,0 +1,6 @@
+"""lmms-eval hooks of the PISM scoring task; the logic lives in harness.difficulty.pism_task."""
+
+from harness.difficulty.pism_task import doc_to_text, doc_to_visual, process_results
+from harness.lmms.task_utils import count_records
+
+__all__ = ["count_records", "doc_to_text", "doc_to_visual", "process_results"]

@@ -1,0 +1,92 @@
+"""PISM through lmms-eval on the embedded base model: exactness of the adaptive schedule, resume."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from harness.difficulty.pism import PISMConfig
+from harness.difficulty.pism_runner import PISMRun, ScoreRequest
+from harness.synth.models import ensure_embedded_model
+
+pytestmark = pytest.mark.slow
+TASK = "harness_synth_pool"
+N_ITEMS = 16
+KEYS = ["item_id", "pism_lambda_star", "pism_tier", "pism_never_fails", "content_hash"]
+
+
+def _request(out: Path, full_curve: bool, limit: int = N_ITEMS) -> ScoreRequest:
+    return ScoreRequest(
+        model_path=str(ensure_embedded_model("tiny-base")),
+        model_name="tiny-base",
+        source_task=TASK,
+        out=out,
+        config=PISMConfig(),
+        full_curve=full_curve,
+        limit=limit,
+    )
+
+
+@pytest.fixture(scope="module")
+def adaptive(tmp_path_factory: pytest.TempPathFactory) -> pd.DataFrame:
+    return PISMRun(_request(tmp_path_factory.mktemp("adaptive"), full_curve=False)).run()
+
+
+def test_adaptive_equals_exhaustive(adaptive: pd.DataFrame, tmp_path: Path) -> None:
+    exhaustive = PISMRun(_request(tmp_path, full_curve=True)).run()
+    assert adaptive[KEYS].equals(exhaustive[KEYS])
+    assert exhaustive["pism_curve"].notna().all()  # the full sweep keeps the whole curve
+    assert adaptive["pism_generations"].sum() < exhaustive["pism_generations"].sum()
+    assert (exhaustive["pism_generations"] == 100).all()
+
+
+def test_table_is_keyed_by_item_with_content_hash(adaptive: pd.DataFrame) -> None:
+    assert adaptive["item_id"].is_unique and len(adaptive) == N_ITEMS
+    assert adaptive["content_hash"].str.len().eq(16).all()
+    assert set(adaptive["pism_tier"]) <= {"easy", "medium", "hard", "unsolved"}
+
+
+def test_rerun_redoes_nothing(adaptive: pd.DataFrame, tmp_path: Path) -> None:
+    out = tmp_path / "again"
+    first = PISMRun(_request(out, full_curve=False, limit=4)).run()
+    lines = (out / "attempts.jsonl").read_text().count("\n")
+    again = PISMRun(_request(out, full_curve=False, limit=4)).run()
+    assert (out / "attempts.jsonl").read_text().count("\n") == lines
+    assert first[KEYS].equals(again[KEYS])
+
+
+def test_other_settings_in_the_same_folder_are_refused(tmp_path: Path) -> None:
+    PISMRun(_request(tmp_path, full_curve=False, limit=1))
+    with pytest.raises(ValueError, match="other settings"):
+        PISMRun(_request(tmp_path, full_curve=False, limit=2))
+
+
+def test_killed_run_resumes_to_the_same_table(adaptive: pd.DataFrame, tmp_path: Path) -> None:
+    cmd = [
+        sys.executable, "-m", "harness.cli", "score", "pism", "--model", "tiny-base", "--task", TASK,
+        "--out", str(tmp_path), "--limit", str(N_ITEMS),
+    ]  # fmt: skip
+    proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=os.environ.copy())
+    attempts = tmp_path / "attempts.jsonl"
+    deadline = time.time() + 600
+    while time.time() < deadline and proc.poll() is None:
+        if attempts.exists() and attempts.read_text().count("\n") >= N_ITEMS:
+            break
+        time.sleep(0.2)
+    assert proc.poll() is None, "the run finished before it could be killed"
+    proc.send_signal(signal.SIGKILL)
+    proc.wait()
+    with attempts.open("a") as fh:  # as if killed in the middle of a write
+        fh.write('{"item_id": "pool-000')
+    resumed = subprocess.run(cmd, capture_output=True, text=True, timeout=900)
+    assert resumed.returncode == 0, resumed.stderr[-2000:]
+    table = pd.read_parquet(tmp_path / "difficulty.parquet")
+    assert table[KEYS].equals(adaptive[KEYS])
+    assert (tmp_path / "survival.png").exists()

@@ -17,7 +17,11 @@ OUT ?= runs/eval
 PROCESSES ?= 1
 BATCH ?= 8
 
-.PHONY: setup eval test lint format lock clean
+SCORE_TASK ?= harness_synth_pool
+SCORE_OUT ?= runs/score/pism
+LIMIT ?=
+
+.PHONY: setup eval score test bench lint format lock clean
 
 setup: $(STAMP)
 
@@ -30,13 +34,21 @@ $(STAMP): pyproject.toml requirements/constraints.txt
 eval: setup
 	$(BIN)/harness eval $(if $(MODEL),--model $(MODEL)) $(if $(TASKS),--tasks $(TASKS)) --out $(OUT) --processes $(PROCESSES) --batch-size $(BATCH)
 
+# PISM difficulty of a task's items with the embedded base model (or MODEL=...).
+score: setup
+	$(BIN)/harness score pism --task $(SCORE_TASK) --out $(SCORE_OUT) $(if $(MODEL),--model $(MODEL)) $(if $(LIMIT),--limit $(LIMIT))
+
+# Long measurements, kept out of the test suite; results are recorded in BENCHMARKS.md.
+bench: setup
+	$(BIN)/python benchmarks/bench_pism.py --items 200
+
 # pytest exits 5 when it collects no tests; that is not a failure of the suite.
 test: setup
 	$(BIN)/python -m pytest -q tests; rc=$$?; if [ $$rc -eq 5 ]; then echo "no tests collected"; rc=0; fi; exit $$rc
 
 lint: setup
-	$(BIN)/ruff check harness tests tasks
-	$(BIN)/ruff format --check harness tests tasks
+	$(BIN)/ruff check harness tests tasks benchmarks
+	$(BIN)/ruff format --check harness tests tasks benchmarks
 	$(BIN)/mypy
 
 format: setup

@@ -106,10 +106,6 @@ def eval_cmd(
     console.print(f"records: {Path(out) / (cfg.label or identity.name)}/<task>/records.parquet")
 
 
-if __name__ == "__main__":
-    sys.exit(app())
-
-
 score_app = typer.Typer(no_args_is_help=True, help="Score item difficulty with a reference model.")
 app.add_typer(score_app, name="score")
 
@@ -163,3 +159,7 @@ def score_pism_cmd(
     summary.add_row("generations", str(int(table["pism_generations"].sum())), "")
     console.print(summary)
     console.print(f"difficulty table: {out / 'difficulty.parquet'}")
+
+
+if __name__ == "__main__":
+    sys.exit(app())

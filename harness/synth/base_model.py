@@ -27,7 +27,7 @@ from harness.train.sft import SFTRecipe, sft_train
 # model train). Measured on colour questions alone (300 steps): frozen 81% correct, trained 45%;
 # at lr >= 1e-3 the trained tower collapses every colour to one feature and the model answers from
 # the text alone.
-BASE_RECIPE = SFTRecipe(epochs=6.0, learning_rate=5e-4, batch_size=16, seed=0, freeze_vision_tower=True)
+BASE_RECIPE = SFTRecipe(epochs=14.0, learning_rate=5e-4, batch_size=16, seed=0, freeze_vision_tower=True)
 # Qwen's own initialisation scale: the wide 0.2 of `tiny-random` (chosen for varied untrained
 # output) makes the vision path too noisy to learn from.
 BASE_ARCH = TinyVLMConfig(initializer_range=0.02)
@@ -61,6 +61,7 @@ def main() -> None:
     parser.add_argument("--epochs", type=float, default=BASE_RECIPE.epochs)
     parser.add_argument("--max-steps", type=int, default=-1)
     parser.add_argument("--lr", type=float, default=BASE_RECIPE.learning_rate)
+    parser.add_argument("--batch-size", type=int, default=BASE_RECIPE.batch_size)
     parser.add_argument("--limit", type=int, default=None, help="train on the first N pool items only")
     args = parser.parse_args()
     recipe = SFTRecipe(
@@ -70,6 +71,7 @@ def main() -> None:
             "epochs": args.epochs,
             "max_steps": args.max_steps,
             "learning_rate": args.lr,
+            "batch_size": args.batch_size,
         }
     )
     print(build_base_model(args.out, args.seed, recipe, args.limit))

@@ -120,3 +120,26 @@ def test_undecided_item_cannot_be_summarised() -> None:
     with pytest.raises(ValueError, match="not decided"):
         summarise(state, CFG)
     assert state.next_units(CFG) == [(0.0, 0)]
+
+
+def test_survival_curve_and_plot(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    import pandas as pd
+
+    from harness.difficulty.plots import plot_pism, survival
+
+    table = pd.DataFrame(
+        {
+            "item_id": ["a", "b", "c", "d"],
+            "pism_lambda_star": [0.0, 0.2, 0.5, None],
+            "pism_tier": ["unsolved", "hard", "medium", "easy"],
+        }
+    )
+    surv = survival(table, CFG).set_index("ratio")["surviving"]
+    # Unsolved items are left out; at λ=0 all three solved items survive, at 0.2 item b has failed.
+    assert surv[0.0] == 1.0 and surv[0.1] == 1.0
+    assert (
+        surv[0.2] == pytest.approx(2 / 3)
+        and surv[0.5] == pytest.approx(1 / 3)
+        and surv[0.9] == pytest.approx(1 / 3)
+    )
+    assert plot_pism(table, CFG, tmp_path).exists()

@@ -52,8 +52,8 @@ lint: setup
 	$(BIN)/mypy
 
 format: setup
-	$(BIN)/ruff format harness tests tasks
-	$(BIN)/ruff check --fix harness tests tasks
+	$(BIN)/ruff format harness tests tasks benchmarks
+	$(BIN)/ruff check --fix harness tests tasks benchmarks
 
 # Re-pin after changing dependencies: writes what the venv resolved to.
 lock: setup

@@ -24,7 +24,9 @@ from harness.synth.models import ensure_embedded_model
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--items", type=int, default=200)
     parser.add_argument("--task", default="harness_synth_pool")
     parser.add_argument("--out", type=Path, default=Path("runs/bench/pism"))
@@ -33,10 +35,16 @@ def main() -> None:
     model = str(ensure_embedded_model("tiny-base"))
     arms = {}
     for name, full in (("adaptive", False), ("exhaustive", True)):
-        req = ScoreRequest(model, "tiny-base", args.task, args.out / name, PISMConfig(), full_curve=full, limit=args.items)
+        req = ScoreRequest(
+            model, "tiny-base", args.task, args.out / name, PISMConfig(), full_curve=full, limit=args.items
+        )
         start = time.perf_counter()
         table = PISMRun(req).run()
-        arms[name] = {"table": table, "seconds": time.perf_counter() - start, "generations": int(table["pism_generations"].sum())}
+        arms[name] = {
+            "table": table,
+            "seconds": time.perf_counter() - start,
+            "generations": int(table["pism_generations"].sum()),
+        }
     keys = ["item_id", "pism_lambda_star", "pism_tier"]
     identical = arms["adaptive"]["table"][keys].equals(arms["exhaustive"]["table"][keys])
     result = {

@@ -232,7 +232,11 @@ def to_frame(records: Iterable[Record | dict[str, Any]], source: str = "records"
             if name not in REQUIRED:
                 row.setdefault(name, _default(name))
     validate_rows(rows, source)
-    return pd.DataFrame(rows, columns=list(COLUMNS))
+    df = pd.DataFrame(rows, columns=list(COLUMNS))
+    # A column of only None would otherwise become float NaN: keep missing strings as None.
+    for name in _STRING_FIELDS:
+        df[name] = df[name].astype(object).where(df[name].notna(), None)
+    return df
 
 
 def _default(name: str) -> Any:

@@ -121,7 +121,7 @@ def test_task_that_raises_makes_eval_fail_with_the_cause(tmp_path: Path) -> None
     )
     assert proc.returncode == 1
     assert "harness eval failed" in proc.stderr
-    assert "scorer exploded on mini-test-00000" in proc.stderr
+    assert "scorer exploded on mini-00000" in proc.stderr
     assert not (tmp_path / "out" / "tiny-random" / "harness_test_broken" / "records.parquet").exists()
 
 

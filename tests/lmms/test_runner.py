@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -121,7 +122,8 @@ def test_task_that_raises_makes_eval_fail_with_the_cause(tmp_path: Path) -> None
     )
     assert proc.returncode == 1
     assert "harness eval failed" in proc.stderr
-    assert "scorer exploded on mini-00000" in proc.stderr
+    # lmms-eval post-processes documents in parallel, so any of the three may be the one that raised.
+    assert re.search(r"scorer exploded on mini-0000[0-2]", proc.stderr)
     assert not (tmp_path / "out" / "tiny-random" / "harness_test_broken" / "records.parquet").exists()
 
 

@@ -14,7 +14,7 @@ schedule gives exactly the exhaustive λ* and tier while generating far less.
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 from harness.difficulty.maskers import RATIOS
@@ -176,11 +176,3 @@ def summarise(state: ItemState, cfg: PISMConfig) -> dict[str, object]:
         "pism_curve": curve if all(c is not None for c in curve) else None,
         "pism_generations": state.generations(),
     }
-
-
-def curve_from_attempts(attempts: Sequence[tuple[float, int, bool]], cfg: PISMConfig) -> dict[float, float]:
-    """P_c per ratio from a full sweep's (λ, k, correct) attempts (for checks and plots)."""
-    counts: dict[float, list[int]] = {}
-    for ratio, _, correct in attempts:
-        counts.setdefault(ratio, []).append(int(correct))
-    return {r: sum(v) / len(v) for r, v in counts.items()}

@@ -21,8 +21,6 @@ from harness.difficulty.maskers import apply_mask, mask_seed
 from harness.lmms.task_utils import RECORD_METRIC, doc_image
 from harness.paths import tasks_dir
 
-UNIT_FIELDS = ("pism_item_id", "pism_ratio", "pism_k", "pism_masker", "pism_cell", "source_task", "prompt")
-
 
 def unit_id(item_id: str, ratio: float, k: int) -> str:
     return f"{item_id}|{ratio:.2f}|{k}"

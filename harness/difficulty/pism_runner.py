@@ -24,8 +24,8 @@ from tqdm import tqdm
 
 from harness.difficulty.pism import ItemState, PISMConfig, exhaustive_units, summarise
 from harness.difficulty.pism_task import expand_units, unit_id
-from harness.lmms.task_utils import RECORD_METRIC
-from harness.paths import data_root, tasks_dir
+from harness.lmms.task_utils import RECORD_METRIC, task_manager
+from harness.paths import data_root
 from harness.records import config_hash, read_jsonl
 
 PISM_TASK = "harness_pism"
@@ -58,13 +58,13 @@ def _cwd(path: Path) -> Iterator[None]:
 
 def load_source_docs(task: str, limit: int | None = None) -> tuple[list[dict[str, Any]], list[str]]:
     """Documents of any lmms-eval task (ours or built-in) and the prompt it sends for each."""
-    from lmms_eval.tasks import TaskManager, get_task_dict
+    from lmms_eval.tasks import get_task_dict
 
     from harness.synth.datasets import ensure_task_data
 
     ensure_task_data([task])
     with _cwd(data_root()):
-        tasks = get_task_dict([task], TaskManager(include_path=str(tasks_dir())))
+        tasks = get_task_dict([task], task_manager())
         found = _leaf_tasks(tasks)
         if task not in found:
             raise KeyError(f"source task {task!r} not found (is it a group? score its subtasks one by one)")
@@ -99,7 +99,6 @@ class PISMRun:
         self.out = Path(req.out)
         self.out.mkdir(parents=True, exist_ok=True)
         self.attempts_path = self.out / "attempts.jsonl"
-        self._tasks: Any = None
         self._check_config()
 
     def _identity(self) -> dict[str, Any]:
@@ -177,14 +176,6 @@ class PISMRun:
         bar.close()
         return self.write_table(states, docs)
 
-    def _task_manager(self) -> Any:
-        """Built once per run: indexing lmms-eval's task folders takes seconds."""
-        from lmms_eval.tasks import TaskManager
-
-        if self._tasks is None:
-            self._tasks = TaskManager(include_path=str(tasks_dir()), verbosity="ERROR")
-        return self._tasks
-
     def _evaluate(self, rows: list[dict[str, Any]], round_no: int) -> list[dict[str, Any]]:
         """One lmms-eval evaluation of the round's units; appends each attempt to attempts.jsonl."""
         from lmms_eval.evaluator import simple_evaluate
@@ -216,7 +207,7 @@ class PISMRun:
                 batch_size=self.req.batch_size,
                 gen_kwargs=gen,
                 log_samples=True,
-                task_manager=self._task_manager(),
+                task_manager=task_manager(),
                 bootstrap_iters=0,
                 verbosity="ERROR",
             )

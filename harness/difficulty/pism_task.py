@@ -18,7 +18,7 @@ from typing import Any
 from PIL import Image
 
 from harness.difficulty.maskers import apply_mask, mask_seed
-from harness.lmms.task_utils import RECORD_METRIC, doc_image
+from harness.lmms.task_utils import RECORD_METRIC, doc_image, task_manager
 from harness.paths import tasks_dir
 
 
@@ -95,11 +95,9 @@ def doc_to_text(unit: dict[str, Any], lmms_eval_specific_kwargs: dict[str, Any] 
 @lru_cache(maxsize=32)
 def source_process_results(task: str) -> Any:
     """The source task's `process_results`, loaded from its YAML in the task folder."""
-    from lmms_eval.tasks import TaskManager
     from lmms_eval.utils import load_yaml_config
 
-    manager = TaskManager(include_path=str(tasks_dir()))
-    entry = manager.task_index.get(task)
+    entry = task_manager().task_index.get(task)
     if entry is None:
         raise KeyError(f"PISM source task {task!r} not found in {tasks_dir()} or lmms-eval")
     config = load_yaml_config(entry["yaml_path"], mode="full")

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import io
 from collections.abc import Callable
+from functools import lru_cache
 from typing import Any
 
 from PIL import Image
@@ -132,3 +133,17 @@ def synthetic_results(benchmark: str) -> Callable[[dict[str, Any], list[str]], d
 def count_records(items: list[Any]) -> int:
     """Aggregation for the `record` metric: how many items produced a record."""
     return len(items)
+
+
+@lru_cache(maxsize=4)
+def _task_manager(include_path: str) -> Any:
+    from lmms_eval.tasks import TaskManager
+
+    return TaskManager(include_path=include_path, verbosity="ERROR")
+
+
+def task_manager() -> Any:
+    """lmms-eval's task index over our task folder, built once per process (it takes seconds)."""
+    from harness.paths import tasks_dir
+
+    return _task_manager(str(tasks_dir()))

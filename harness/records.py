@@ -230,17 +230,13 @@ def to_frame(records: Iterable[Record | dict[str, Any]], source: str = "records"
     for row in rows:
         for name in COLUMNS:
             if name not in REQUIRED:
-                row.setdefault(name, _default(name))
+                row.setdefault(name, _DEFAULTS.get(name))
     validate_rows(rows, source)
     df = pd.DataFrame(rows, columns=list(COLUMNS))
     # A column of only None would otherwise become float NaN: keep missing strings as None.
     for name in _STRING_FIELDS:
         df[name] = df[name].astype(object).where(df[name].notna(), None)
     return df
-
-
-def _default(name: str) -> Any:
-    return _DEFAULTS.get(name)
 
 
 _DEFAULTS = {f.name: f.default for f in fields(Record) if f.default is not MISSING}

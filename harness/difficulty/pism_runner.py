@@ -9,11 +9,9 @@ so a killed run restarts where it stopped and never redoes or duplicates a unit.
 
 from __future__ import annotations
 
-import contextlib
 import json
 import os
 import time
-from collections.abc import Iterator
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
@@ -24,8 +22,8 @@ from tqdm import tqdm
 
 from harness.difficulty.pism import ItemState, PISMConfig, exhaustive_units, summarise
 from harness.difficulty.pism_task import expand_units, unit_id
+from harness.difficulty.source import load_source_docs, working_dir
 from harness.lmms.task_utils import RECORD_METRIC, task_manager
-from harness.paths import data_root
 from harness.records import config_hash, read_jsonl
 
 PISM_TASK = "harness_pism"
@@ -44,51 +42,6 @@ class ScoreRequest:
     batch_size: int = 8
     limit: int | None = None
     seed: int = 0
-
-
-@contextlib.contextmanager
-def _cwd(path: Path) -> Iterator[None]:
-    old = Path.cwd()
-    os.chdir(path)
-    try:
-        yield
-    finally:
-        os.chdir(old)
-
-
-def load_source_docs(task: str, limit: int | None = None) -> tuple[list[dict[str, Any]], list[str]]:
-    """Documents of any lmms-eval task (ours or built-in) and the prompt it sends for each."""
-    from lmms_eval.tasks import get_task_dict
-
-    from harness.synth.datasets import ensure_task_data
-
-    ensure_task_data([task])
-    with _cwd(data_root()):
-        tasks = get_task_dict([task], task_manager())
-        found = _leaf_tasks(tasks)
-        if task not in found:
-            raise KeyError(f"source task {task!r} not found (is it a group? score its subtasks one by one)")
-        obj = found[task]
-        docs = list(obj.test_docs() if obj.has_test_docs() else obj.validation_docs())
-    docs = docs[:limit] if limit is not None else docs
-    prompts = [obj.doc_to_text(doc) for doc in docs]
-    ids = [str(d.get("item_id", "")) for d in docs]
-    if "" in ids:
-        raise ValueError(f"task {task!r}: every document needs an item_id for PISM")
-    if len(set(ids)) != len(ids):
-        dup = next(i for i in ids if ids.count(i) > 1)
-        raise ValueError(f"task {task!r}: duplicate item_id {dup!r}")
-    return docs, prompts
-
-
-def _leaf_tasks(tree: dict[Any, Any]) -> dict[str, Any]:
-    out: dict[str, Any] = {}
-    for key, value in tree.items():
-        if isinstance(value, dict):
-            out.update(_leaf_tasks(value))
-        else:
-            out[str(getattr(key, "group_name", key))] = value
-    return out
 
 
 class PISMRun:
@@ -199,7 +152,7 @@ class PISMRun:
         datasets.Dataset.from_dict(cols, features=features).to_parquet(str(round_dir / UNITS_FILE))
         cfg = self.req.config
         gen = f"temperature={cfg.temperature},do_sample=True,max_new_tokens={cfg.max_new_tokens}"
-        with _cwd(round_dir):
+        with working_dir(round_dir):
             results = simple_evaluate(
                 model="harness_vlm",
                 model_args=f"pretrained={self.req.model_path},device=cpu,seed={self.req.seed}",

@@ -10,26 +10,19 @@ schedule that runs it.
 
 from __future__ import annotations
 
-import io
-import json
-from functools import lru_cache
 from typing import Any
 
 from PIL import Image
 
 from harness.difficulty.maskers import apply_mask, mask_seed
-from harness.lmms.task_utils import RECORD_METRIC, doc_image, task_manager
-from harness.paths import tasks_dir
+from harness.difficulty.source import source_doc, source_process_results, source_row
+from harness.lmms.task_utils import RECORD_METRIC, doc_image
+
+__all__ = ["doc_to_text", "doc_to_visual", "expand_units", "process_results", "source_doc", "unit_id"]
 
 
 def unit_id(item_id: str, ratio: float, k: int) -> str:
     return f"{item_id}|{ratio:.2f}|{k}"
-
-
-def _png(image: Image.Image) -> bytes:
-    buf = io.BytesIO()
-    image.save(buf, format="PNG")
-    return buf.getvalue()
 
 
 def expand_units(
@@ -42,10 +35,7 @@ def expand_units(
 ) -> list[dict[str, Any]]:
     """Unit rows for one source document. The source image is stored once per row as PNG bytes."""
     item_id = str(doc["item_id"])
-    image = {"bytes": _png(doc_image(doc)), "path": None}
-    base = {k: v for k, v in doc.items() if k != "image" and not isinstance(v, Image.Image | bytes)}
-    # Fields a parquet column can hold uniformly across sources: everything else goes as JSON.
-    source = json.dumps(base, default=str, sort_keys=True)
+    common = source_row(doc, prompt, source_task)
     return [
         {
             "item_id": unit_id(item_id, ratio, k),
@@ -54,21 +44,11 @@ def expand_units(
             "pism_k": int(k),
             "pism_masker": masker,
             "pism_cell": cell,
-            "source_task": source_task,
-            "source_doc": source,
-            "prompt": prompt,
             "sample_seed": str(mask_seed(item_id, ratio, k)),
-            "image": image,
+            **common,
         }
         for ratio, k in units
     ]
-
-
-def source_doc(unit: dict[str, Any]) -> dict[str, Any]:
-    """The source task's document of a unit (its image restored as a PIL image)."""
-    doc: dict[str, Any] = json.loads(unit["source_doc"])
-    doc["image"] = doc_image(unit)
-    return doc
 
 
 # --- the harness_pism task's hooks -----------------------------------------------------------
@@ -90,21 +70,6 @@ def doc_to_visual(unit: dict[str, Any]) -> list[Image.Image]:
 
 def doc_to_text(unit: dict[str, Any], lmms_eval_specific_kwargs: dict[str, Any] | None = None) -> str:
     return str(unit["prompt"])
-
-
-@lru_cache(maxsize=32)
-def source_process_results(task: str) -> Any:
-    """The source task's `process_results`, loaded from its YAML in the task folder."""
-    from lmms_eval.utils import load_yaml_config
-
-    entry = task_manager().task_index.get(task)
-    if entry is None:
-        raise KeyError(f"PISM source task {task!r} not found in {tasks_dir()} or lmms-eval")
-    config = load_yaml_config(entry["yaml_path"], mode="full")
-    fn = config.get("process_results")
-    if not callable(fn):
-        raise TypeError(f"source task {task!r} has no process_results function")
-    return fn
 
 
 def process_results(unit: dict[str, Any], results: list[str]) -> dict[str, Any]:

@@ -1,0 +1,110 @@
+"""Source tasks for difficulty scoring: any lmms-eval task's documents, carried into a scoring task.
+
+A scoring task (PISM, CMAB) evaluates rows built from a *source* task's documents: the document
+itself as JSON (`source_doc`), its image as PNG bytes, the exact prompt the source task sends, and
+the source task's name, so the answer is scored by the source task's own `process_results` and
+correctness means what it means on the benchmark.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import io
+import json
+import os
+from collections.abc import Callable, Iterator
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+from PIL import Image
+
+from harness.lmms.task_utils import doc_image, task_manager
+from harness.paths import data_root, tasks_dir
+
+ScoreFn = Callable[[dict[str, Any], list[str]], dict[str, Any]]
+
+
+@contextlib.contextmanager
+def working_dir(path: Path) -> Iterator[None]:
+    """Task YAMLs name their data files relative to the working directory."""
+    old = Path.cwd()
+    os.chdir(path)
+    try:
+        yield
+    finally:
+        os.chdir(old)
+
+
+def _leaf_tasks(tree: dict[Any, Any]) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for key, value in tree.items():
+        if isinstance(value, dict):
+            out.update(_leaf_tasks(value))
+        else:
+            out[str(getattr(key, "group_name", key))] = value
+    return out
+
+
+def load_source_docs(task: str, limit: int | None = None) -> tuple[list[dict[str, Any]], list[str]]:
+    """Documents of any lmms-eval task (ours or built-in) and the prompt it sends for each."""
+    from lmms_eval.tasks import get_task_dict
+
+    from harness.synth.datasets import ensure_task_data
+
+    ensure_task_data([task])
+    with working_dir(data_root()):
+        found = _leaf_tasks(get_task_dict([task], task_manager()))
+        if task not in found:
+            raise KeyError(f"source task {task!r} not found (is it a group? score its subtasks one by one)")
+        obj = found[task]
+        docs = list(obj.test_docs() if obj.has_test_docs() else obj.validation_docs())
+    docs = docs[:limit] if limit is not None else docs
+    prompts = [obj.doc_to_text(doc) for doc in docs]
+    ids = [str(d.get("item_id", "")) for d in docs]
+    if "" in ids:
+        raise ValueError(f"task {task!r}: every document needs an item_id to be scored for difficulty")
+    if len(set(ids)) != len(ids):
+        dup = next(i for i in ids if ids.count(i) > 1)
+        raise ValueError(f"task {task!r}: duplicate item_id {dup!r}")
+    return docs, prompts
+
+
+def png_bytes(image: Image.Image) -> bytes:
+    buf = io.BytesIO()
+    image.save(buf, format="PNG")
+    return buf.getvalue()
+
+
+def source_row(doc: dict[str, Any], prompt: str, source_task: str) -> dict[str, Any]:
+    """The fields every scoring row carries about its source document."""
+    base = {k: v for k, v in doc.items() if k != "image" and not isinstance(v, Image.Image | bytes)}
+    return {
+        "source_task": source_task,
+        # Fields a parquet column could not hold uniformly across sources travel as JSON.
+        "source_doc": json.dumps(base, default=str, sort_keys=True),
+        "prompt": prompt,
+        "image": {"bytes": png_bytes(doc_image(doc)), "path": None},
+    }
+
+
+def source_doc(row: dict[str, Any]) -> dict[str, Any]:
+    """The source task's document of a scoring row (its image restored as a PIL image)."""
+    doc: dict[str, Any] = json.loads(row["source_doc"])
+    doc["image"] = doc_image(row)
+    return doc
+
+
+@lru_cache(maxsize=32)
+def source_process_results(task: str) -> ScoreFn:
+    """The source task's `process_results`, loaded from its YAML."""
+    from lmms_eval.utils import load_yaml_config
+
+    entry = task_manager().task_index.get(task)
+    if entry is None:
+        raise KeyError(f"source task {task!r} not found in {tasks_dir()} or lmms-eval")
+    config = load_yaml_config(entry["yaml_path"], mode="full")
+    fn = config.get("process_results")
+    if not callable(fn):
+        raise TypeError(f"source task {task!r} has no process_results function")
+    return fn

@@ -9,8 +9,6 @@ so a killed run restarts where it stopped and never redoes or duplicates a unit.
 
 from __future__ import annotations
 
-import json
-import os
 import time
 from dataclasses import asdict, dataclass
 from pathlib import Path
@@ -22,9 +20,10 @@ from tqdm import tqdm
 
 from harness.difficulty.pism import ItemState, PISMConfig, exhaustive_units, summarise
 from harness.difficulty.pism_task import expand_units, unit_id
-from harness.difficulty.source import load_source_docs, working_dir
-from harness.lmms.task_utils import RECORD_METRIC, task_manager
-from harness.records import config_hash, read_jsonl
+from harness.difficulty.run_dir import RunDir, evaluate_rows
+from harness.difficulty.source import load_source_docs
+from harness.lmms.task_utils import RECORD_METRIC
+from harness.records import config_hash
 
 PISM_TASK = "harness_pism"
 UNITS_FILE = "units.parquet"  # tasks/harness_pism reads it relative to the working directory
@@ -50,45 +49,20 @@ class PISMRun:
     def __init__(self, req: ScoreRequest) -> None:
         self.req = req
         self.out = Path(req.out)
-        self.out.mkdir(parents=True, exist_ok=True)
-        self.attempts_path = self.out / "attempts.jsonl"
-        self._check_config()
-
-    def _identity(self) -> dict[str, Any]:
-        return {
-            "model": self.req.model_path,
-            "source_task": self.req.source_task,
-            "config": asdict(self.req.config),
-            "seed": self.req.seed,
-            "limit": self.req.limit,
+        identity = {
+            "model": req.model_path,
+            "source_task": req.source_task,
+            "config": asdict(req.config),
+            "seed": req.seed,
+            "limit": req.limit,
         }
-
-    def _check_config(self) -> None:
-        path = self.out / "config.json"
-        ident = json.loads(json.dumps(self._identity(), default=str))
-        if path.exists():
-            stored = json.loads(path.read_text())
-            if stored != ident:
-                raise ValueError(
-                    f"{self.out} holds a PISM run with other settings; use another --out or delete it\n"
-                    f"stored: {stored}\nnow:    {ident}"
-                )
-        else:
-            path.write_text(json.dumps(ident, indent=2) + "\n")
-
-    def _drop_torn_tail(self) -> None:
-        """A run killed while appending may leave half a line: cut the file back to whole lines."""
-        data = self.attempts_path.read_bytes()
-        if data and not data.endswith(b"\n"):
-            self.attempts_path.write_bytes(data[: data.rfind(b"\n") + 1])
+        self.run_dir = RunDir(self.out, identity, "attempts.jsonl", "PISM")
 
     def load_states(self, item_ids: list[str]) -> dict[str, ItemState]:
         states = {i: ItemState(i) for i in item_ids}
-        if self.attempts_path.exists():
-            self._drop_torn_tail()
-            for row in read_jsonl(self.attempts_path):
-                if row["item_id"] in states:
-                    states[row["item_id"]].record(row["ratio"], row["k"], bool(row["correct"]))
+        for row in self.run_dir.read():
+            if row["item_id"] in states:
+                states[row["item_id"]].record(row["ratio"], row["k"], bool(row["correct"]))
         return states
 
     def plan(self, states: dict[str, ItemState]) -> dict[str, list[tuple[float, int]]]:
@@ -131,58 +105,43 @@ class PISMRun:
 
     def _evaluate(self, rows: list[dict[str, Any]], round_no: int) -> list[dict[str, Any]]:
         """One lmms-eval evaluation of the round's units; appends each attempt to attempts.jsonl."""
-        from lmms_eval.evaluator import simple_evaluate
-
-        round_dir = self.out / "rounds" / f"{round_no:03d}-{int(time.time() * 1000)}"
-        round_dir.mkdir(parents=True)
+        string = datasets.Value("string")
         features = datasets.Features(
             {
-                **{k: datasets.Value("string") for k in ("item_id", "pism_item_id", "pism_masker")},
-                **{
-                    k: datasets.Value("string")
-                    for k in ("source_task", "source_doc", "prompt", "sample_seed")
-                },
+                **{k: string for k in ("item_id", "pism_item_id", "pism_masker", "source_task")},
+                **{k: string for k in ("source_doc", "prompt", "sample_seed")},
                 "pism_ratio": datasets.Value("float64"),
                 "pism_k": datasets.Value("int64"),
                 "pism_cell": datasets.Value("int64"),
                 "image": datasets.Image(),
             }
         )
-        cols = {name: [r[name] for r in rows] for name in features}
-        datasets.Dataset.from_dict(cols, features=features).to_parquet(str(round_dir / UNITS_FILE))
         cfg = self.req.config
-        gen = f"temperature={cfg.temperature},do_sample=True,max_new_tokens={cfg.max_new_tokens}"
-        with working_dir(round_dir):
-            results = simple_evaluate(
-                model="harness_vlm",
-                model_args=f"pretrained={self.req.model_path},device=cpu,seed={self.req.seed}",
-                tasks=[PISM_TASK],
-                batch_size=self.req.batch_size,
-                gen_kwargs=gen,
-                log_samples=True,
-                task_manager=task_manager(),
-                bootstrap_iters=0,
-                verbosity="ERROR",
-            )
-        if not results or PISM_TASK not in results.get("samples", {}):
-            raise RuntimeError(f"PISM round {round_no}: lmms-eval returned no samples")
+        samples = evaluate_rows(
+            rows,
+            features,
+            self.out / "rounds" / f"{round_no:03d}-{int(time.time() * 1000)}",
+            UNITS_FILE,
+            PISM_TASK,
+            "harness_vlm",
+            f"pretrained={self.req.model_path},device=cpu,seed={self.req.seed}",
+            f"temperature={cfg.temperature},do_sample=True,max_new_tokens={cfg.max_new_tokens}",
+            self.req.batch_size,
+        )
         out = []
-        with self.attempts_path.open("a") as fh:
-            for sample in results["samples"][PISM_TASK]:
-                rec = sample[RECORD_METRIC]
-                meta = rec["meta"]
-                attempt = {
+        for sample in samples:
+            meta = sample[RECORD_METRIC]["meta"]
+            out.append(
+                {
                     "item_id": meta["pism_item_id"],
                     "ratio": meta["pism_ratio"],
                     "k": meta["pism_k"],
-                    "correct": rec["score"] == 1.0,
+                    "correct": sample[RECORD_METRIC]["score"] == 1.0,
                     "unit": unit_id(meta["pism_item_id"], meta["pism_ratio"], meta["pism_k"]),
-                    "response": sample.get("filtered_resps", [""])[0] if sample.get("filtered_resps") else "",
+                    "response": (sample.get("filtered_resps") or [""])[0],
                 }
-                fh.write(json.dumps(attempt) + "\n")
-                out.append(attempt)
-            fh.flush()
-            os.fsync(fh.fileno())
+            )
+        self.run_dir.append(out)
         return out
 
     def write_table(self, states: dict[str, ItemState], docs: list[dict[str, Any]]) -> pd.DataFrame:
@@ -197,7 +156,5 @@ class PISMRun:
             row["pism_config_hash"] = config_hash(asdict(cfg))
             rows.append(row)
         df = pd.DataFrame(rows).sort_values("item_id").reset_index(drop=True)
-        tmp = self.out / "difficulty.parquet.tmp"
-        df.to_parquet(tmp, index=False)
-        tmp.replace(self.out / "difficulty.parquet")
+        self.run_dir.write_table(df)
         return df

@@ -6,8 +6,8 @@ attends to, and places data-parallel ranks on CUDA devices only. This plugin pas
 unchanged to the processor, runs data-parallel on CPU or GPU through accelerate, and loads with the
 harness loader (no torchvision needed).
 
-Registered through the `lmms_eval.models` entry point (lmms-eval 0.7.3 ignores `@register_model`
-outside its own package).
+Registered through the `lmms_eval.models` entry point in `harness.lmms.registry` (lmms-eval 0.7.3
+ignores `@register_model` outside its own package).
 """
 
 from __future__ import annotations
@@ -19,18 +19,12 @@ import torch
 from accelerate import Accelerator
 from lmms_eval.api.instance import Instance
 from lmms_eval.api.model import lmms
-from lmms_eval.models.registry_v2 import ModelManifest
 from PIL import Image
 from tqdm import tqdm
 
 from harness.models.loader import load_model_and_processor
 
 DEFAULT_MAX_NEW_TOKENS = 256
-
-
-def manifests() -> list[ModelManifest]:
-    """Entry point payload (group `lmms_eval.models`)."""
-    return [ModelManifest(model_id="harness_vlm", simple_class_path="harness.lmms.plugin.HarnessVLM")]
 
 
 def _as_bool(value: Any) -> bool:
@@ -126,7 +120,7 @@ class HarnessVLM(lmms):
         for req in chunk:
             context, gen_kwargs, doc_to_visual, doc_id, task, split = req.args
             doc = self.task_dict[task][split][doc_id]
-            images = [v for v in (doc_to_visual(doc) or []) if isinstance(v, Image.Image)]
+            images = visual_images(doc_to_visual(doc), f"{task} document {doc_id}")
             if self.image_ablation == "black":
                 images = [Image.new("RGB", v.size) for v in images]
             texts.append(
@@ -159,26 +153,66 @@ class HarnessVLM(lmms):
             for text, images, key in zip(texts, visuals, keys, strict=True):
                 digest = hashlib.sha256(f"{self.seed}|{key}".encode()).digest()
                 torch.manual_seed(int.from_bytes(digest[:8], "little"))
-                answers += self._generate([text], [images], generate_kwargs)
+                answers += self._generate([text], [images], generate_kwargs, until)
         else:
             generate_kwargs.update(top_p=None, top_k=None, temperature=None)
-            answers = self._generate(texts, visuals, generate_kwargs)
-        for i, answer in enumerate(answers):
-            for stop in until:
-                if stop:
-                    answer = answer.split(stop)[0]
-            answers[i] = answer
+            answers = self._generate(texts, visuals, generate_kwargs, until)
+        return answers
+
+    def _inputs(self, texts: list[str], visuals: list[list[Image.Image]]) -> dict[str, torch.Tensor]:
+        images = [img for group in visuals for img in group]
+        return dict(
+            self.processor(
+                text=texts, images=images or None, padding=True, padding_side="left", return_tensors="pt"
+            ).to(self._device)
+        )
+
+    def _answer_ids(self, inputs: dict[str, torch.Tensor], kwargs: dict[str, Any]) -> list[list[int]]:
+        """Generated token ids per row, up to (without) the first end-of-sequence or pad token."""
+        with torch.inference_mode():
+            out = self.model.generate(**inputs, **kwargs)
+        eos = kwargs.get("eos_token_id")
+        stop = {self.tokenizer.pad_token_id, *(eos if isinstance(eos, list) else [eos])} - {None}
+        answers = []
+        for row in out[:, inputs["input_ids"].shape[1] :].tolist():
+            ids: list[int] = []
+            for tok in row:
+                if tok in stop:
+                    break
+                ids.append(tok)
+            answers.append(ids)
         return answers
 
     def _generate(
-        self, texts: list[str], visuals: list[list[Image.Image]], kwargs: dict[str, Any]
+        self, texts: list[str], visuals: list[list[Image.Image]], kwargs: dict[str, Any], until: list[str]
     ) -> list[str]:
-        images = [img for group in visuals for img in group]
-        inputs = self.processor(
-            text=texts, images=images or None, padding=True, padding_side="left", return_tensors="pt"
-        ).to(self._device)
-        with torch.inference_mode():
-            out = self.model.generate(**inputs, **kwargs)
-        return list(
-            self.processor.batch_decode(out[:, inputs["input_ids"].shape[1] :], skip_special_tokens=True)
-        )
+        inputs = self._inputs(texts, visuals)
+        answers = self._answer_ids(inputs, kwargs)
+        return self._finish(inputs, answers, until)
+
+    def _finish(
+        self, inputs: dict[str, torch.Tensor], answers: list[list[int]], until: list[str]
+    ) -> list[str]:
+        """The text returned to lmms-eval for each generated answer, cut at the first stop string
+        (subclasses append payloads after this)."""
+        out = []
+        for answer in self.processor.batch_decode(answers, skip_special_tokens=True):
+            for stop in until:
+                if stop:
+                    answer = answer.split(stop)[0]
+            out.append(answer)
+        return out
+
+
+def visual_images(visuals: Any, where: str) -> list[Image.Image]:
+    """The PIL images of a document's visuals. Anything else is refused: a pre-scaled tensor passed
+    to the processor is rescaled a second time (the model then sees an almost black image)."""
+    out = []
+    for v in visuals or []:
+        if not isinstance(v, Image.Image):
+            raise TypeError(
+                f"{where}: doc_to_visual returned {type(v).__name__}; harness models take PIL images only "
+                "(a [0, 1] tensor would be rescaled by 1/255 again by the processor)"
+            )
+        out.append(v)
+    return out

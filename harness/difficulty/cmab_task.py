@@ -1,0 +1,58 @@
+"""CMAB as an lmms-eval task: any source task's documents, answered by the `harness_cmab` model.
+
+One row per source item (see `harness.difficulty.source`). The generic task `harness_cmab`
+(tasks/harness_cmab) shows the unmasked image, asks the source task's prompt, scores the answer with
+the source task's own `process_results` and keeps the model's CMAB statistics in the record's meta.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from PIL import Image
+
+from harness.difficulty.source import source_doc, source_process_results, source_row
+from harness.lmms.cmab_plugin import split_payload
+from harness.lmms.task_utils import RECORD_METRIC, doc_image
+
+
+def cmab_rows(docs: list[dict[str, Any]], prompts: list[str], source_task: str) -> list[dict[str, Any]]:
+    return [
+        {"item_id": str(doc["item_id"]), **source_row(doc, prompt, source_task)}
+        for doc, prompt in zip(docs, prompts, strict=True)
+    ]
+
+
+# --- the harness_cmab task's hooks -----------------------------------------------------------
+
+
+def doc_to_visual(row: dict[str, Any]) -> list[Image.Image]:
+    return [doc_image(row)]
+
+
+def doc_to_text(row: dict[str, Any], lmms_eval_specific_kwargs: dict[str, Any] | None = None) -> str:
+    return str(row["prompt"])
+
+
+def process_results(row: dict[str, Any], results: list[str]) -> dict[str, Any]:
+    answer, stats = split_payload(results[0] if results else "")
+    if stats is None:
+        raise ValueError(
+            f"{row['item_id']}: the response carries no CMAB statistics; run harness_cmab with the "
+            "harness_cmab model (`harness score cmab`)"
+        )
+    out = source_process_results(row["source_task"])(source_doc(row), [answer])
+    source_record = out.get(RECORD_METRIC) or {}
+    score = source_record.get("score")
+    # Binary scorers give 0/1; for [0, 1] scorers (open answers) at least half credit counts.
+    correct = score is not None and score >= 0.5
+    record = {
+        "item_id": row["item_id"],
+        "benchmark": f"cmab:{row['source_task']}",
+        "target": str(source_record.get("target", "")),
+        "parsed_answer": source_record.get("parsed_answer"),
+        "score": float(correct),
+        "content_hash": source_record.get("content_hash", ""),
+        "meta": {**stats, "source_score": score},
+    }
+    return {"cmab_correct": float(correct), RECORD_METRIC: record}

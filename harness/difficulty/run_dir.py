@@ -1,0 +1,95 @@
+"""A scoring run's folder: its settings (checked on restart) and an append-only log of results.
+
+Every finished result is appended and fsynced at once, so a killed run restarts where it stopped
+and never redoes or duplicates work; a line torn by the kill is cut off on restart.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Iterable
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from harness.records import read_jsonl
+
+
+class RunDir:
+    def __init__(self, out: Path, identity: dict[str, Any], log_name: str, kind: str) -> None:
+        self.out = Path(out)
+        self.out.mkdir(parents=True, exist_ok=True)
+        self.log = self.out / log_name
+        path = self.out / "config.json"
+        ident = json.loads(json.dumps(identity, default=str))
+        if path.exists():
+            stored = json.loads(path.read_text())
+            if stored != ident:
+                raise ValueError(
+                    f"{self.out} holds a {kind} run with other settings; use another --out or delete it\n"
+                    f"stored: {stored}\nnow:    {ident}"
+                )
+        else:
+            path.write_text(json.dumps(ident, indent=2) + "\n")
+
+    def read(self) -> list[dict[str, Any]]:
+        if not self.log.exists():
+            return []
+        data = self.log.read_bytes()
+        if data and not data.endswith(b"\n"):  # half a line from a killed append
+            self.log.write_bytes(data[: data.rfind(b"\n") + 1])
+        return read_jsonl(self.log)
+
+    def append(self, rows: Iterable[dict[str, Any]]) -> None:
+        with self.log.open("a") as fh:
+            for row in rows:
+                fh.write(json.dumps(row) + "\n")
+            fh.flush()
+            os.fsync(fh.fileno())
+
+    def write_table(self, df: pd.DataFrame, name: str = "difficulty.parquet") -> None:
+        tmp = self.out / f"{name}.tmp"
+        df.to_parquet(tmp, index=False)
+        tmp.replace(self.out / name)
+
+
+def evaluate_rows(
+    rows: list[dict[str, Any]],
+    features: Any,
+    workdir: Path,
+    data_file: str,
+    task: str,
+    model: str,
+    model_args: str,
+    gen_kwargs: str,
+    batch_size: int,
+) -> list[dict[str, Any]]:
+    """One in-process lmms-eval evaluation of a scoring task over `rows` (written to
+    `workdir/data_file`, which the task's YAML names); returns lmms-eval's logged samples."""
+    import datasets
+    from lmms_eval.evaluator import simple_evaluate
+
+    from harness.difficulty.source import working_dir
+    from harness.lmms.task_utils import task_manager
+
+    workdir.mkdir(parents=True)
+    cols = {name: [r[name] for r in rows] for name in features}
+    datasets.Dataset.from_dict(cols, features=features).to_parquet(str(workdir / data_file))
+    with working_dir(workdir):
+        results = simple_evaluate(
+            model=model,
+            model_args=model_args,
+            tasks=[task],
+            batch_size=batch_size,
+            gen_kwargs=gen_kwargs,
+            log_samples=True,
+            task_manager=task_manager(),
+            bootstrap_iters=0,
+            verbosity="ERROR",
+        )
+    if not results or task not in results.get("samples", {}):
+        raise RuntimeError(f"{task} in {workdir}: lmms-eval returned no samples")
+    samples: list[dict[str, Any]] = results["samples"][task]
+    return samples

@@ -12,6 +12,8 @@ from rich.table import Table
 from typer import Option
 
 if TYPE_CHECKING:
+    import pandas as pd
+
     from harness.lmms.runner import TaskSummary
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, help=__doc__)
@@ -149,16 +151,85 @@ def score_pism_cmd(
     )
     table = PISMRun(req).run()
     plot_pism(table, cfg, out)
-    counts = table["pism_tier"].value_counts().reindex(["easy", "medium", "hard", "unsolved"], fill_value=0)
-    summary = Table(title=f"PISM tiers: {task} ({identity.name}, {masker})")
-    for col in ("tier", "items", "share"):
-        summary.add_column(col, justify="right" if col != "tier" else "left")
-    for name, n in counts.items():
-        summary.add_row(str(name), str(int(n)), f"{100 * n / max(len(table), 1):.1f}%")
+    summary = _tier_table(f"PISM tiers: {task} ({identity.name}, {masker})", table["pism_tier"])
     summary.add_section()
     summary.add_row("generations", str(int(table["pism_generations"].sum())), "")
     console.print(summary)
     console.print(f"difficulty table: {out / 'difficulty.parquet'}")
+
+
+def _tier_table(title: str, tiers: pd.Series) -> Table:
+    counts = tiers.value_counts().reindex(["easy", "medium", "hard", "unsolved"], fill_value=0)
+    table = Table(title=title)
+    for col in ("tier", "items", "share"):
+        table.add_column(col, justify="right" if col != "tier" else "left")
+    for name, n in counts.items():
+        table.add_row(str(name), str(int(n)), f"{100 * n / max(len(tiers), 1):.1f}%")
+    return table
+
+
+@score_app.command("cmab")
+def score_cmab_cmd(
+    task: Annotated[str, Option(help="Source task whose items are scored (e.g. harness_synth_mmstar).")],
+    out: Annotated[Path, Option(help="Run folder: items.jsonl, difficulty.parquet, cmab_hist.png.")],
+    model: Annotated[str | None, Option(help="Reference model (embedded name or local directory).")] = None,
+    variant: Annotated[str, Option(help="paper (DESIGN §5) or released_code.")] = "paper",
+    released_layer: Annotated[
+        int | None, Option(help="released_code's layer (0-based; default: 20/28 of the depth).")
+    ] = None,
+    hard: Annotated[tuple[float, float], Option(help="ρ̄ range of the hard tier (inclusive).")] = (0.4, 1.6),
+    medium: Annotated[tuple[float, float], Option(help="ρ̄ range of hard + medium.")] = (0.1, 1.9),
+    max_new_tokens: Annotated[int, Option(min=1)] = 64,
+    limit: Annotated[int | None, Option(help="Score only the first N items.")] = None,
+    batch_size: Annotated[int, Option(min=1)] = 8,
+) -> None:
+    """CMAB: how evenly each correct answer's attention is split between image and text."""
+    from harness.difficulty.cmab import CMABConfig
+    from harness.difficulty.cmab_runner import CMABRequest, CMABRun
+    from harness.difficulty.plots import plot_cmab
+    from harness.lmms.runner import resolve_model
+    from harness.synth.models import DEFAULT_MODEL
+
+    model_path, identity = resolve_model(model or DEFAULT_MODEL)
+    cfg = CMABConfig(
+        variant=variant,
+        released_layer=released_layer,
+        hard=hard,
+        medium=medium,
+        max_new_tokens=max_new_tokens,
+    )
+    req = CMABRequest(model_path, identity.name, task, out, cfg, batch_size=batch_size, limit=limit)
+    table = CMABRun(req).run()
+    plot_cmab(table, cfg, out)
+    console.print(_tier_table(f"CMAB tiers: {task} ({identity.name}, {variant})", table["cmab_tier"]))
+    console.print(f"difficulty table: {out / 'difficulty.parquet'}")
+
+
+@app.command("agree")
+def agree_cmd(
+    first: Annotated[Path, typer.Argument(help="A difficulty.parquet (PISM or CMAB run).")],
+    second: Annotated[Path, typer.Argument(help="Another difficulty.parquet.")],
+    out: Annotated[Path | None, Option(help="Also write the result as Markdown here.")] = None,
+) -> None:
+    """Tier agreement of two difficulty tables: confusion table and Cohen's κ."""
+    import pandas as pd
+
+    from harness.difficulty.agreement import tier_agreement
+
+    tables = [pd.read_parquet(p) for p in (first, second)]
+    cols = [next(c for c in ("pism_tier", "cmab_tier") if c in t.columns) for t in tables]
+    names = [
+        f"{c.split('_')[0].upper()} ({p.parent.name})" for c, p in zip(cols, (first, second), strict=True)
+    ]
+    try:
+        result = tier_agreement(tables[0], tables[1], cols[0], cols[1])
+    except ValueError as e:
+        err.print(f"[bold red]harness agree:[/] {e}")
+        raise typer.Exit(1) from e
+    text = result.to_markdown(*names)
+    console.print(text)
+    if out:
+        Path(out).write_text(text)
 
 
 if __name__ == "__main__":

@@ -1,4 +1,4 @@
-"""Pictures of difficulty: PISM survival curve and tier counts."""
+"""Pictures of difficulty: PISM survival curve, CMAB ρ̄ histogram, tier counts."""
 
 from __future__ import annotations
 
@@ -11,6 +11,7 @@ import matplotlib.pyplot as plt
 import pandas as pd
 import seaborn as sns
 
+from harness.difficulty.cmab import CMABConfig
 from harness.difficulty.pism import PISMConfig
 
 TIER_ORDER = ["easy", "medium", "hard", "unsolved"]
@@ -45,6 +46,29 @@ def plot_pism(table: pd.DataFrame, cfg: PISMConfig, out: Path) -> Path:
     ax2.set(title="tiers")
     fig.tight_layout()
     path = Path(out) / "survival.png"
+    fig.savefig(path, dpi=120)
+    plt.close(fig)
+    return path
+
+
+def plot_cmab(table: pd.DataFrame, cfg: CMABConfig, out: Path) -> Path:
+    """cmab_hist.png in `out`: ρ̄ of correctly answered items (log scale) with the tier boundaries."""
+    sns.set_theme(style="whitegrid")
+    fig, (ax1, ax2) = plt.subplots(1, 2, figsize=(10, 4))
+    rho = table.loc[table["cmab_correct"] & (table["cmab_rho"] > 0), "cmab_rho"]
+    if len(rho):
+        sns.histplot(x=rho, log_scale=True, bins=30, ax=ax1)
+    for edge in (*cfg.medium, *cfg.hard):
+        ax1.axvline(edge, color="black", linestyle="--", linewidth=1)
+    ax1.set(
+        xlabel="ρ̄ (image / text attention)", ylabel="items", title=f"CMAB ρ̄ ({cfg.variant}, n={len(rho)})"
+    )
+    counts = table["cmab_tier"].value_counts().reindex(TIER_ORDER, fill_value=0).reset_index()
+    counts.columns = ["tier", "items"]
+    sns.barplot(data=counts, x="tier", y="items", ax=ax2, hue="tier", legend=False)
+    ax2.set(title="tiers")
+    fig.tight_layout()
+    path = Path(out) / "cmab_hist.png"
     fig.savefig(path, dpi=120)
     plt.close(fig)
     return path

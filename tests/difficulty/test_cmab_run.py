@@ -75,3 +75,23 @@ def test_interrupted_run_finishes_without_duplicates(table: pd.DataFrame, tmp_pa
 def test_other_model_settings_are_refused(run_dir: Path, table: pd.DataFrame) -> None:
     with pytest.raises(ValueError, match="other settings"):
         CMABRun(_request(run_dir, CMABConfig(max_new_tokens=8)))
+
+
+def test_cli_scores_plots_and_compares(table: pd.DataFrame, run_dir: Path, tmp_path: Path) -> None:
+    from typer.testing import CliRunner
+
+    from harness.cli import app
+
+    runner = CliRunner()
+    args = ["score", "cmab", "--task", TASK, "--out", str(run_dir), "--limit", str(N_ITEMS)]
+    result = runner.invoke(app, [*args, "--model", str(ensure_embedded_model("tiny-base"))])
+    assert result.exit_code == 0, result.output
+    assert "CMAB tiers" in result.output and (run_dir / "cmab_hist.png").stat().st_size > 0
+    other = table.assign(cmab_tier=["unsolved"] * len(table)).rename(columns={"cmab_tier": "pism_tier"})
+    other.to_parquet(tmp_path / "pism.parquet")
+    md = tmp_path / "agree.md"
+    result = runner.invoke(
+        app, ["agree", str(tmp_path / "pism.parquet"), str(run_dir / "difficulty.parquet"), "--out", str(md)]
+    )
+    assert result.exit_code == 0, result.output
+    assert f"Tier agreement on {N_ITEMS} items" in md.read_text()

@@ -17,8 +17,10 @@ OUT ?= runs/eval
 PROCESSES ?= 1
 BATCH ?= 8
 
+# make score [METHOD=pism|cmab] [SCORE_TASK=...] [MODEL=...] [LIMIT=N]
+METHOD ?= pism
 SCORE_TASK ?= harness_synth_pool
-SCORE_OUT ?= runs/score/pism
+SCORE_OUT ?= runs/score/$(METHOD)
 LIMIT ?=
 
 .PHONY: setup eval score test bench lint format lock clean
@@ -34,12 +36,13 @@ $(STAMP): pyproject.toml requirements/constraints.txt
 eval: setup
 	$(BIN)/harness eval $(if $(MODEL),--model $(MODEL)) $(if $(TASKS),--tasks $(TASKS)) --out $(OUT) --processes $(PROCESSES) --batch-size $(BATCH)
 
-# PISM difficulty of a task's items with the embedded base model (or MODEL=...).
+# PISM or CMAB difficulty of a task's items with the embedded base model (or MODEL=...).
 score: setup
-	$(BIN)/harness score pism --task $(SCORE_TASK) --out $(SCORE_OUT) $(if $(MODEL),--model $(MODEL)) $(if $(LIMIT),--limit $(LIMIT))
+	$(BIN)/harness score $(METHOD) --task $(SCORE_TASK) --out $(SCORE_OUT) $(if $(MODEL),--model $(MODEL)) $(if $(LIMIT),--limit $(LIMIT))
 
 # Long measurements, kept out of the test suite; results are recorded in BENCHMARKS.md.
 bench: setup
+	$(BIN)/python benchmarks/bench_cmab.py
 	$(BIN)/python benchmarks/bench_pism.py --items 200
 
 # pytest exits 5 when it collects no tests; that is not a failure of the suite.

@@ -43,6 +43,19 @@ class AnswerAttention:
     n_pre_text: int
 
 
+def answer_ids(generated: torch.Tensor, stop: set[int]) -> list[list[int]]:
+    """Each row's generated token ids up to (without) its first stop token (end of sequence, pad)."""
+    out = []
+    for row in generated.tolist():
+        ids: list[int] = []
+        for tok in row:
+            if tok in stop:
+                break
+            ids.append(tok)
+        out.append(ids)
+    return out
+
+
 def decoder_attention_modules(model: torch.nn.Module) -> list[torch.nn.Module]:
     """The language model's self-attention modules, in layer order."""
     layers = None

@@ -17,6 +17,13 @@ from harness.difficulty.pism import PISMConfig
 TIER_ORDER = ["easy", "medium", "hard", "unsolved"]
 
 
+def _tier_bars(tiers: pd.Series, ax: plt.Axes) -> None:
+    counts = tiers.value_counts().reindex(TIER_ORDER, fill_value=0).reset_index()
+    counts.columns = ["tier", "items"]
+    sns.barplot(data=counts, x="tier", y="items", ax=ax, hue="tier", legend=False)
+    ax.set(title="tiers")
+
+
 def survival(table: pd.DataFrame, cfg: PISMConfig) -> pd.DataFrame:
     """Share of items solved at λ = 0 that are still solved at each λ (λ* > λ, or never fails)."""
     solved = table[table["pism_tier"] != "unsolved"]
@@ -40,10 +47,7 @@ def plot_pism(table: pd.DataFrame, cfg: PISMConfig, out: Path) -> Path:
         ylim=(0, 1.02),
         title=f"PISM survival ({cfg.masker} masker, n={surv['n'].iloc[0]})",
     )
-    counts = table["pism_tier"].value_counts().reindex(TIER_ORDER, fill_value=0).reset_index()
-    counts.columns = ["tier", "items"]
-    sns.barplot(data=counts, x="tier", y="items", ax=ax2, hue="tier", legend=False)
-    ax2.set(title="tiers")
+    _tier_bars(table["pism_tier"], ax2)
     fig.tight_layout()
     path = Path(out) / "survival.png"
     fig.savefig(path, dpi=120)
@@ -63,10 +67,7 @@ def plot_cmab(table: pd.DataFrame, cfg: CMABConfig, out: Path) -> Path:
     ax1.set(
         xlabel="ρ̄ (image / text attention)", ylabel="items", title=f"CMAB ρ̄ ({cfg.variant}, n={len(rho)})"
     )
-    counts = table["cmab_tier"].value_counts().reindex(TIER_ORDER, fill_value=0).reset_index()
-    counts.columns = ["tier", "items"]
-    sns.barplot(data=counts, x="tier", y="items", ax=ax2, hue="tier", legend=False)
-    ax2.set(title="tiers")
+    _tier_bars(table["cmab_tier"], ax2)
     fig.tight_layout()
     path = Path(out) / "cmab_hist.png"
     fig.savefig(path, dpi=120)

@@ -22,6 +22,7 @@ from lmms_eval.api.model import lmms
 from PIL import Image
 from tqdm import tqdm
 
+from harness.difficulty.attention import answer_ids
 from harness.models.loader import load_model_and_processor
 
 DEFAULT_MAX_NEW_TOKENS = 256
@@ -173,15 +174,7 @@ class HarnessVLM(lmms):
             out = self.model.generate(**inputs, **kwargs)
         eos = kwargs.get("eos_token_id")
         stop = {self.tokenizer.pad_token_id, *(eos if isinstance(eos, list) else [eos])} - {None}
-        answers = []
-        for row in out[:, inputs["input_ids"].shape[1] :].tolist():
-            ids: list[int] = []
-            for tok in row:
-                if tok in stop:
-                    break
-                ids.append(tok)
-            answers.append(ids)
-        return answers
+        return answer_ids(out[:, inputs["input_ids"].shape[1] :], stop)
 
     def _generate(
         self, texts: list[str], visuals: list[list[Image.Image]], kwargs: dict[str, Any], until: list[str]

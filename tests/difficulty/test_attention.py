@@ -10,7 +10,7 @@ import pytest
 import torch
 from PIL import Image, ImageDraw
 
-from harness.difficulty.attention import answer_attention, masses_from_generate
+from harness.difficulty.attention import answer_attention, answer_ids, masses_from_generate
 from harness.difficulty.cmab import rho_paper, rho_released
 from harness.models.loader import load_model_and_processor
 
@@ -42,18 +42,6 @@ def _inputs(processor: Any, n: int, only: int | None = None) -> dict[str, torch.
     return dict(processor(text=texts, images=images, padding=True, padding_side="left", return_tensors="pt"))
 
 
-def _answers(seqs: torch.Tensor, width: int, stop: set[int]) -> list[list[int]]:
-    out = []
-    for row in seqs[:, width:].tolist():
-        ids: list[int] = []
-        for tok in row:
-            if tok in stop:
-                break
-            ids.append(tok)
-        out.append(ids)
-    return out
-
-
 @pytest.fixture(scope="module")
 def eager(tiny_model: Path) -> tuple[Any, Any]:
     return load_model_and_processor(tiny_model, attn_implementation="eager")
@@ -74,7 +62,9 @@ def _reference(
             **inputs, max_new_tokens=6, do_sample=False, output_attentions=True,
             return_dict_in_generate=True, pad_token_id=tok.pad_token_id,
         )  # fmt: skip
-    answers = _answers(out.sequences, inputs["input_ids"].shape[1], {tok.eos_token_id, tok.pad_token_id})
+    answers = answer_ids(
+        out.sequences[:, inputs["input_ids"].shape[1] :], {tok.eos_token_id, tok.pad_token_id}
+    )
     ref = masses_from_generate(
         out.attentions, inputs["input_ids"], inputs["attention_mask"], [len(a) for a in answers],
         model.config.image_token_id,

@@ -35,8 +35,9 @@ FEATURES = datasets.Features(
     }
 )
 
-# Bump when a generator changes what it draws: stored suites are then rebuilt.
-GENERATOR_VERSION = 3
+# Bump when a generator changes what it stores (drawings, questions, rationales): stored suites
+# are then rebuilt.
+GENERATOR_VERSION = 4
 
 
 @dataclass(frozen=True)
@@ -55,7 +56,13 @@ class SuiteSpec:
 BENCHMARK_SUITES = tuple(BENCHMARKS)
 SUITES: dict[str, SuiteSpec] = {
     **{name: SuiteSpec(name, (name,), 240, seed=1000 + i) for i, name in enumerate(BENCHMARK_SUITES)},
+    # Drawn from for difficulty scoring and GRPO / SFT subsets.
     "pool": SuiteSpec("pool", BENCHMARK_SUITES, 3000, seed=7, split="train", disjoint_from=BENCHMARK_SUITES),
+    # The base model's SFT data, disjoint from the pool too: the pool must be unseen by the model
+    # whose difficulty scores select from it, as a real training pool is.
+    "pretrain": SuiteSpec(
+        "pretrain", BENCHMARK_SUITES, 6000, seed=11, split="train", disjoint_from=(*BENCHMARK_SUITES, "pool")
+    ),
     # 40 quick items for smoke tests.
     "mini": SuiteSpec("mini", ("mathvista", "mmstar"), 40, seed=20261127),
 }

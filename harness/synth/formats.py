@@ -62,7 +62,7 @@ def _choice_row(q: Question, rng: random.Random, n_options: int, style: str) -> 
         q.kind,
         q.params,
         q.difficulty,
-        q.rationale,
+        f"{q.rationale} That is option {letter}.",
         choices=options,
         base_answer=q.answer,
     )
@@ -141,8 +141,13 @@ def hallusion(rng: random.Random) -> list[Row]:
         ),
     ]
     rng.shuffle(qa)
+    # The rationale names what is in the figure, left to right; the answer then follows from it.
+    seen = ", ".join(
+        f"{'an' if o.color[0] in 'aeiou' else 'a'} {o.color} {o.shape}"
+        for o in sorted(scene.objects, key=lambda o: o.center_x)
+    )
     return [
-        Row(scene, text, ans, "yesno", kind, kind, params, level, "I check the figure.", base_answer=ans)
+        Row(scene, text, ans, "yesno", kind, kind, params, level, f"I see {seen}.", base_answer=ans)
         for kind, params, text, ans in qa
     ]
 

@@ -9,7 +9,7 @@ from pathlib import Path
 from harness.models.tiny import TinyVLMConfig, build_tiny_vlm
 from harness.paths import PACKAGE_DIR, data_root
 
-# SFT-trained on the synthetic pool; regenerate byte for byte with
+# SFT-trained on the synthetic `pretrain` suite; regenerate byte for byte with
 #   python -m harness.synth.base_model --out harness/synth/assets/tiny-base --seed 0
 SHIPPED_BASE = PACKAGE_DIR / "synth" / "assets" / "tiny-base"
 

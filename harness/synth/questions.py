@@ -64,7 +64,7 @@ def count_question(rng: random.Random) -> Question:
         f"How many {shape}s are in the image?",
         str(n),
         [str(i) for i in range(1, 10)],
-        f"I count the {shape}s.",
+        f"I count {n} {shape}{'s' if n > 1 else ''}.",
         level,
     )
 
@@ -81,12 +81,12 @@ def _single_object(rng: random.Random, ask: str) -> Question:
         _clutter(rng, placer, scene, 2 * level, lambda s, c: s == shape)
         return Question(
             scene, "color_of", {"shape": shape}, f"What color is the {shape}?", color,
-            COLOR_NAMES, f"I look at the {shape}.", level,
+            COLOR_NAMES, f"The {shape} is {color}.", level,
         )  # fmt: skip
     _clutter(rng, placer, scene, 2 * level, lambda s, c: c == color)
     return Question(
         scene, "shape_of", {"color": color}, f"What shape is the {color} object?", shape,
-        list(SHAPES), f"I look at the {color} object.", level,
+        list(SHAPES), f"The {color} object is a {shape}.", level,
     )  # fmt: skip
 
 
@@ -111,7 +111,7 @@ def read_question(rng: random.Random) -> Question:
         "What text is written in the image?",
         text,
         [*WORDS, *(str(i) for i in range(10, 100))],
-        "I read the text.",
+        f"The text reads {text}.",
         level,
     )
 
@@ -137,7 +137,7 @@ def sum_question(rng: random.Random) -> Question:
         text,
         str(answer),
         [str(i) for i in range(0, 21)],
-        f"I read both numbers and take the {op}.",
+        f"The numbers are {a} and {b}; their {op} is {answer}.",
         level,
     )
 
@@ -169,7 +169,7 @@ def larger_question(rng: random.Random) -> Question:
         f"Which object is larger, the {c1} {s1} or the {c2} {s2}? Answer with its color.",
         big.color,
         [c1, c2],
-        "I compare the two sizes.",
+        f"The {big.color} {big.shape} is larger.",
         level,
     )
 
@@ -185,7 +185,7 @@ def describe_question(rng: random.Random) -> Question:
         f"Describe the {shape}'s color and shape.",
         f"{q.answer} {shape}",
         [],
-        f"I describe the {shape}.",
+        q.rationale,
         q.difficulty,
         extra={"keywords": [q.answer, shape]},
     )

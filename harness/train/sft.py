@@ -35,6 +35,27 @@ class SFTRecipe:
     logging_steps: int = 10
     # Freeze the vision encoder's blocks and patch embedding (the merger still trains).
     freeze_vision_tower: bool = False
+    # Learning rate of the vision encoder's blocks and patch embedding relative to the rest (when
+    # not frozen): a randomly initialised tower trained at the language model's rate collapses.
+    vision_lr_scale: float = 1.0
+
+
+def _optimizer(model: Any, recipe: SFTRecipe) -> torch.optim.Optimizer | None:
+    """AdamW with the vision tower at its own learning rate; None (the Trainer's default) when all
+    parameters share one rate."""
+    if recipe.vision_lr_scale == 1.0 or recipe.freeze_vision_tower:
+        return None
+    tower: list[torch.nn.Parameter] = []
+    rest: list[torch.nn.Parameter] = []
+    for name, param in model.named_parameters():
+        if param.requires_grad:
+            in_tower = name.startswith("model.visual.") and not name.startswith("model.visual.merger.")
+            (tower if in_tower else rest).append(param)
+    groups = [
+        {"params": rest, "lr": recipe.learning_rate},
+        {"params": tower, "lr": recipe.learning_rate * recipe.vision_lr_scale},
+    ]
+    return torch.optim.AdamW(groups, lr=recipe.learning_rate, weight_decay=recipe.weight_decay)
 
 
 def sft_train(
@@ -81,7 +102,13 @@ def sft_train(
         # TRL turns activation checkpointing on by default; for small models it only costs time.
         gradient_checkpointing=False,
     )
-    trainer = SFTTrainer(model=model, args=args, train_dataset=train, processing_class=processor)
+    trainer = SFTTrainer(
+        model=model,
+        args=args,
+        train_dataset=train,
+        processing_class=processor,
+        optimizers=(_optimizer(model, recipe), None),
+    )
     trainer.train()
     model.eval()
     model.save_pretrained(out)

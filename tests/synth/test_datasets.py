@@ -28,7 +28,7 @@ def test_generation_is_deterministic_per_seed() -> None:
 
 @pytest.fixture(scope="module")
 def suites() -> dict[str, datasets.Dataset]:
-    return {name: _load(build_suite(name)) for name in (*BENCHMARK_SUITES, "pool")}
+    return {name: _load(build_suite(name)) for name in (*BENCHMARK_SUITES, "pool", "pretrain")}
 
 
 def test_every_item_is_answerable_by_the_rule_solver(suites: dict[str, datasets.Dataset]) -> None:
@@ -43,10 +43,13 @@ def test_every_item_is_answerable_by_the_rule_solver(suites: dict[str, datasets.
             assert got == expected, f"{name} {row['item_id']}: stored {got!r}, solver {expected!r}"
 
 
-def test_benchmarks_and_pool_do_not_overlap(suites: dict[str, datasets.Dataset]) -> None:
+def test_benchmarks_pool_and_pretrain_do_not_overlap(suites: dict[str, datasets.Dataset]) -> None:
     pool = set(suites["pool"]["content_hash"])
+    pretrain = set(suites["pretrain"]["content_hash"])
+    assert not pool & pretrain
     for name in BENCHMARK_SUITES:
         assert not pool & set(suites[name]["content_hash"]), name
+        assert not pretrain & set(suites[name]["content_hash"]), name
     ids = [i for ds in suites.values() for i in ds["item_id"]]
     assert len(ids) == len(set(ids))
 
@@ -54,7 +57,7 @@ def test_benchmarks_and_pool_do_not_overlap(suites: dict[str, datasets.Dataset])
 def test_suite_sizes_formats_and_clusters(suites: dict[str, datasets.Dataset]) -> None:
     for name in BENCHMARK_SUITES:
         assert len(suites[name]) >= SUITES[name].n
-    assert len(suites["pool"]) >= 3000
+    assert len(suites["pool"]) >= 3000 and len(suites["pretrain"]) >= 6000
     assert set(suites["mmstar"]["answer_type"]) == {"letter"}
     assert set(suites["mathvista"]["answer_type"]) == {"number"}
     hall = suites["hallusion"].to_pandas()

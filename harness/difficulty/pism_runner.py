@@ -40,6 +40,9 @@ class ScoreRequest:
     wave: int = 1
     batch_size: int = 8
     limit: int | None = None
+    # Units per lmms-eval evaluation: a round larger than this (the exhaustive sweep's first round
+    # is every unit) is split, so results reach attempts.jsonl as they go.
+    chunk_units: int = 1000
     seed: int = 0
 
 
@@ -97,8 +100,12 @@ class PISMRun:
                     by_id[item][0], by_id[item][1], self.req.source_task, units, cfg.masker
                 )
             ]
-            for result in self._evaluate(rows, round_no):
-                states[result["item_id"]].record(result["ratio"], result["k"], result["correct"])
+            for start in range(0, len(rows), self.req.chunk_units):
+                chunk = rows[start : start + self.req.chunk_units]
+                for result in self._evaluate(chunk, round_no):
+                    states[result["item_id"]].record(result["ratio"], result["k"], result["correct"])
+                spent = sum(s.generations() for s in states.values())
+                bar.set_postfix(generations=spent, round=round_no)
             round_no += 1
         bar.close()
         return self.write_table(states, docs)

@@ -43,7 +43,7 @@ score: setup
 # Long measurements, kept out of the test suite; results are recorded in BENCHMARKS.md.
 bench: setup
 	$(BIN)/python benchmarks/bench_cmab.py
-	$(BIN)/python benchmarks/bench_pism.py --items 200
+	$(BIN)/python benchmarks/bench_pism.py --items 200 --workers 2
 
 # pytest exits 5 when it collects no tests; that is not a failure of the suite.
 test: setup

@@ -40,6 +40,7 @@ class ScoreRequest:
     wave: int = 1
     batch_size: int = 8
     limit: int | None = None
+    offset: int = 0  # score `limit` items from this position of the source task on
     # Units per lmms-eval evaluation: a round larger than this (the exhaustive sweep's first round
     # is every unit) is split, so results reach attempts.jsonl as they go.
     chunk_units: int = 1000
@@ -58,6 +59,7 @@ class PISMRun:
             "config": asdict(req.config),
             "seed": req.seed,
             "limit": req.limit,
+            **({"offset": req.offset} if req.offset else {}),
         }
         self.run_dir = RunDir(self.out, identity, "attempts.jsonl", "PISM")
 
@@ -79,7 +81,7 @@ class PISMRun:
 
     def run(self) -> pd.DataFrame:
         cfg = self.req.config
-        docs, prompts = load_source_docs(self.req.source_task, self.req.limit)
+        docs, prompts = load_source_docs(self.req.source_task, self.req.limit, self.req.offset)
         by_id = {str(d["item_id"]): (d, p) for d, p in zip(docs, prompts, strict=True)}
         states = self.load_states(list(by_id))
         bar = tqdm(total=len(states), desc="PISM items decided", unit="item")

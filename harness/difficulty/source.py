@@ -46,8 +46,11 @@ def _leaf_tasks(tree: dict[Any, Any]) -> dict[str, Any]:
     return out
 
 
-def load_source_docs(task: str, limit: int | None = None) -> tuple[list[dict[str, Any]], list[str]]:
-    """Documents of any lmms-eval task (ours or built-in) and the prompt it sends for each."""
+def load_source_docs(
+    task: str, limit: int | None = None, offset: int = 0
+) -> tuple[list[dict[str, Any]], list[str]]:
+    """Documents of any lmms-eval task (ours or built-in) and the prompt it sends for each: `limit`
+    documents from `offset` on (all when `limit` is None)."""
     from lmms_eval.tasks import get_task_dict
 
     from harness.synth.datasets import ensure_task_data
@@ -59,7 +62,7 @@ def load_source_docs(task: str, limit: int | None = None) -> tuple[list[dict[str
             raise KeyError(f"source task {task!r} not found (is it a group? score its subtasks one by one)")
         obj = found[task]
         docs = list(obj.test_docs() if obj.has_test_docs() else obj.validation_docs())
-    docs = docs[:limit] if limit is not None else docs
+    docs = docs[offset : None if limit is None else offset + limit]
     prompts = [obj.doc_to_text(doc) for doc in docs]
     ids = [str(d.get("item_id", "")) for d in docs]
     if "" in ids:

@@ -105,3 +105,13 @@ def test_killed_run_resumes_to_the_same_table(adaptive: pd.DataFrame, tmp_path: 
     assert resumed.returncode == 0, resumed.stderr[-2000:]
     table = pd.read_parquet(tmp_path / "difficulty.parquet")
     assert table[KEYS].equals(adaptive[KEYS])
+
+
+def test_slices_compose_to_the_whole_run(adaptive: pd.DataFrame, tmp_path: Path) -> None:
+    """`offset` + `limit` score a slice of the items; slices give the whole run's rows (the bench
+    splits its items over worker processes this way)."""
+    req = _request(tmp_path, full_curve=False, limit=3)
+    req.offset = N_ITEMS - 3
+    part = PISMRun(req).run()
+    expected = adaptive.iloc[N_ITEMS - 3 :].reset_index(drop=True)
+    assert part[KEYS].equals(expected[KEYS])

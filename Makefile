@@ -16,6 +16,14 @@ TASKS ?=
 OUT ?= runs/eval
 PROCESSES ?= 1
 BATCH ?= 8
+# The six benchmarks: make eval TASKS=paper6 [DATA_DIR=local copies] [DIFFICULTY=difficulty.parquet]
+#   [JUDGE_URL=http://127.0.0.1:8000/v1 JUDGE_MODEL=...]; re-score stored responses: make rescore RUN=runs/eval/<model>
+DATA_DIR ?=
+DIFFICULTY ?=
+JUDGE_URL ?=
+JUDGE_MODEL ?=
+RUN ?= $(OUT)
+_JUDGE = $(if $(JUDGE_URL),--judge-url $(JUDGE_URL) --judge-model $(JUDGE_MODEL))
 
 # make score [METHOD=pism|cmab] [SCORE_TASK=...] [MODEL=...] [LIMIT=N]
 METHOD ?= pism
@@ -23,7 +31,7 @@ SCORE_TASK ?= harness_synth_pool
 SCORE_OUT ?= runs/score/$(METHOD)
 LIMIT ?=
 
-.PHONY: setup eval score test bench lint format lock clean
+.PHONY: setup eval rescore score test bench lint format lock clean
 
 setup: $(STAMP)
 
@@ -34,7 +42,11 @@ $(STAMP): pyproject.toml requirements/constraints.txt
 	touch $(STAMP)
 
 eval: setup
-	$(BIN)/harness eval $(if $(MODEL),--model $(MODEL)) $(if $(TASKS),--tasks $(TASKS)) --out $(OUT) --processes $(PROCESSES) --batch-size $(BATCH)
+	$(BIN)/harness eval $(if $(MODEL),--model $(MODEL)) $(if $(TASKS),--tasks $(TASKS)) --out $(OUT) --processes $(PROCESSES) --batch-size $(BATCH) \
+	  $(if $(DATA_DIR),--data-dir $(DATA_DIR)) $(if $(DIFFICULTY),--difficulty $(DIFFICULTY)) $(_JUDGE)
+
+rescore: setup
+	$(BIN)/harness rescore $(RUN) $(if $(DIFFICULTY),--difficulty $(DIFFICULTY)) $(_JUDGE)
 
 # PISM or CMAB difficulty of a task's items with the embedded base model (or MODEL=...).
 score: setup

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import os
 import sys
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from rich.console import Console
@@ -26,6 +27,29 @@ def main() -> None:
     """Difficulty-aware evaluation harness for multimodal post-training."""
 
 
+_EXTRA_METRICS = ("fAcc", "qAcc", "macro_l2")
+
+
+def _by_tier_table(title: str, rows: list[dict[str, Any]]) -> Table:
+    """Metrics per tier (scores in %); unscored items and approximate scores are shown, not hidden."""
+    extras = [m for m in _EXTRA_METRICS if any(m in r for r in rows)]
+    table = Table(title=title)
+    for col in ("tier", "n", "scored", "score", *extras):
+        table.add_column(col, justify="left" if col == "tier" else "right")
+    for r in rows:
+        score = "-" if r["score"] is None else f"{100 * r['score']:.1f}" + (" ≈" if r["approximate"] else "")
+        table.add_row(
+            r["tier"],
+            str(r["n"]),
+            str(r["n_scored"]),
+            score,
+            *(f"{100 * r[m]:.1f}" if m in r else "-" for m in extras),
+        )
+    if any(r["approximate"] for r in rows):
+        table.caption = "≈ approximate: rule-based MM-Vet score (no judge configured)"
+    return table
+
+
 def _print_summaries(summaries: list[TaskSummary]) -> None:
     table = Table(title="harness eval", show_lines=False)
     for col in ("task", "benchmark", "model", "n", "scored", "score", "± s.e."):
@@ -37,7 +61,9 @@ def _print_summaries(summaries: list[TaskSummary]) -> None:
             s.model["name"],
             str(s.n),
             str(s.n_scored),
-            "-" if s.score is None else f"{100 * s.score:.1f}",
+            "-"
+            if s.score is None
+            else f"{100 * s.score:.1f}" + (" ≈" if s.metrics.get("approximate") else ""),
             "-" if s.stderr is None else f"{100 * s.stderr:.1f}",
         )
     scored = [s.score for s in summaries if s.score is not None]
@@ -72,8 +98,24 @@ def eval_cmd(
         bool, Option(help="Replace every image by a black one (measures image dependence).")
     ] = False,
     quiet: Annotated[bool, Option(help="Do not echo lmms-eval's output (it is always logged).")] = False,
+    difficulty: Annotated[
+        list[Path] | None,
+        Option(help="Difficulty table (PISM or CMAB difficulty.parquet or its run folder); repeatable."),
+    ] = None,
+    data_dir: Annotated[
+        Path | None, Option(help="Local copies of the benchmark datasets (default: $HARNESS_DATA_DIR).")
+    ] = None,
+    judge_url: Annotated[
+        str | None, Option(help="OpenAI-compatible judge base URL, e.g. http://127.0.0.1:8000/v1.")
+    ] = None,
+    judge_model: Annotated[str | None, Option(help="Judge model name (as the server calls it).")] = None,
+    judge_cache: Annotated[Path | None, Option(help="Judge reply cache (sqlite).")] = None,
 ) -> None:
-    """Evaluate a model on tasks with lmms-eval; write one record per item and print a table."""
+    """Evaluate a model on tasks with lmms-eval; write one record per item and print a table.
+
+    Tasks: the embedded synthetic suite by default; `paper6` (or any of harness_mathvista_testmini,
+    harness_mmvet, harness_ocrbench, harness_hallusion_image, harness_mmmu_val, harness_mmstar) for
+    the paper's six benchmarks. The judge's API key is read from $HARNESS_JUDGE_API_KEY."""
     from harness.lmms.runner import EvalConfig, EvalError, evaluate, resolve_model
     from harness.synth.datasets import ensure_task_data
     from harness.synth.models import DEFAULT_MODEL
@@ -94,7 +136,16 @@ def eval_cmd(
         model_args=model_args,
         gen_kwargs=gen_kwargs,
         label=label,
+        difficulty=list(difficulty or []),
+        judge_url=judge_url or os.environ.get("HARNESS_JUDGE_URL") or None,
+        judge_model=judge_model or os.environ.get("HARNESS_JUDGE_MODEL") or None,
+        judge_cache=judge_cache,
     )
+    if data_dir is not None:
+        os.environ["HARNESS_DATA_DIR"] = str(data_dir.expanduser().resolve())
+    if bool(cfg.judge_url) != bool(cfg.judge_model):
+        err.print("[bold red]harness eval:[/] give both --judge-url and --judge-model, or neither")
+        raise typer.Exit(2)
     try:
         ensure_task_data(task_list)
         model_path, identity = resolve_model(cfg.model)
@@ -105,6 +156,9 @@ def eval_cmd(
         err.print(f"[bold red]harness eval failed:[/] {e}", markup=True, highlight=False)
         raise typer.Exit(1) from e
     _print_summaries(summaries)
+    for s in summaries:
+        for column, rows in s.by_tier.items():
+            console.print(_by_tier_table(f"{s.task} by {column.split('_')[0].upper()} tier", rows))
     console.print(f"records: {Path(out) / (cfg.label or identity.name)}/<task>/records.parquet")
 
 
@@ -203,6 +257,74 @@ def score_cmab_cmd(
     plot_cmab(table, cfg, out)
     console.print(_tier_table(f"CMAB tiers: {task} ({identity.name}, {variant})", table["cmab_tier"]))
     console.print(f"difficulty table: {out / 'difficulty.parquet'}")
+
+
+@app.command("rescore")
+def rescore_cmd(
+    path: Annotated[Path, typer.Argument(help="A records.parquet, or a folder searched for them.")],
+    judge_url: Annotated[str | None, Option(help="OpenAI-compatible judge base URL.")] = None,
+    judge_model: Annotated[str | None, Option(help="Judge model name.")] = None,
+    judge_cache: Annotated[Path | None, Option(help="Judge reply cache (sqlite).")] = None,
+    difficulty: Annotated[
+        list[Path] | None, Option(help="Difficulty table(s) to report tiers from; repeatable.")
+    ] = None,
+) -> None:
+    """Re-score stored responses of the six benchmarks (new judge, fixed scorer) without generating."""
+    import json
+
+    from harness.judge import Judge, JudgeConfig
+    from harness.paper6.rescore import RescoreError, rescore
+    from harness.records import read_records, write_records
+    from harness.report.metrics import task_metrics
+    from harness.report.tiers import TierTableError, attach_tiers, per_tier, read_difficulty, tier_column
+
+    if bool(judge_url) != bool(judge_model):
+        err.print("[bold red]harness rescore:[/] give both --judge-url and --judge-model, or neither")
+        raise typer.Exit(2)
+    judge = None
+    if judge_url and judge_model:
+        from harness.paths import data_root
+
+        cache = judge_cache or data_root() / "judge-cache.sqlite"
+        judge = Judge(JudgeConfig(base_url=judge_url, model=judge_model, cache_path=cache))
+    files = [path] if path.is_file() else sorted(path.rglob("records.parquet"))
+    if not files:
+        err.print(f"[bold red]harness rescore:[/] no records.parquet under {path}")
+        raise typer.Exit(1)
+    try:
+        tables = [(p, read_difficulty(p)) for p in difficulty or []]
+        for file in files:
+            before = read_records(file)
+            result = rescore(before, judge)
+            df = result.records
+            by_tier = {}
+            for table_path, table in tables:
+                df = attach_tiers(df, table, str(table_path))
+                by_tier[tier_column(table)] = per_tier(df, tier_column(table), task_metrics)
+            write_records(df, file)
+            metrics = task_metrics(df)
+            summary_path = file.with_name("summary.json")
+            if summary_path.exists():
+                summary = json.loads(summary_path.read_text())
+                summary.update(metrics=metrics, by_tier=by_tier or summary.get("by_tier", {}))
+                summary.update(n_scored=metrics["n_scored"], score=metrics["score"])
+                summary_path.write_text(json.dumps(summary, indent=2) + "\n")
+            old, new = before["score"].dropna(), metrics["score"]
+            shown_old = f"{100 * old.mean():.1f}" if len(old) else "-"
+            shown_new = "-" if new is None else f"{100 * new:.1f}"
+            console.print(
+                f"{file}: {result.changed} score(s) changed, {metrics['n_unscored']} unscored; "
+                f"score {shown_old} -> {shown_new}"
+            )
+            for column, rows in by_tier.items():
+                console.print(
+                    _by_tier_table(f"{file.parent.name} by {column.split('_')[0].upper()} tier", rows)
+                )
+    except (RescoreError, TierTableError, FileNotFoundError) as e:
+        err.print(f"[bold red]harness rescore failed:[/] {e}")
+        raise typer.Exit(1) from e
+    if judge is not None:
+        console.print(f"judge: {judge.stats}")
 
 
 @app.command("agree")

@@ -10,7 +10,10 @@ REPO_DIR = PACKAGE_DIR.parent
 
 
 def tasks_dir() -> Path:
-    """The lmms-eval task folder passed as --include_path (the repository's `tasks/`)."""
+    """The lmms-eval task folder passed as --include_path (the repository's `tasks/`).
+
+    With HARNESS_DATA_DIR set, a copy whose benchmark tasks load their data from that folder
+    (see harness.paper6.data)."""
     override = os.environ.get("HARNESS_TASKS_DIR")
     path = Path(override) if override else REPO_DIR / "tasks"
     if not path.is_dir():
@@ -18,7 +21,10 @@ def tasks_dir() -> Path:
             f"task folder not found: {path} (install the harness from a source checkout, "
             "or set HARNESS_TASKS_DIR)"
         )
-    return path
+    from harness.paper6.data import data_dir, overlay_tasks_dir
+
+    local = data_dir()
+    return overlay_tasks_dir(path, local, data_root()) if local is not None else path
 
 
 def data_root() -> Path:

@@ -14,6 +14,7 @@ from __future__ import annotations
 import hashlib
 import json
 import sqlite3
+import threading
 from pathlib import Path
 
 # Wait this long for another process's write lock before giving up.
@@ -44,20 +45,28 @@ class ReplyCache:
             target = str(path)
         self.path = path
         # isolation_level=None: autocommit, so each put is its own committed transaction.
-        self._conn = sqlite3.connect(target, timeout=_BUSY_TIMEOUT_S, isolation_level=None)
+        # lmms-eval calls process_results from worker threads: one connection, shared under a lock.
+        self._lock = threading.Lock()
+        self._conn = sqlite3.connect(
+            target, timeout=_BUSY_TIMEOUT_S, isolation_level=None, check_same_thread=False
+        )
         if path is not None:
             self._conn.execute("PRAGMA journal_mode=WAL")
         self._conn.execute("CREATE TABLE IF NOT EXISTS replies (key TEXT PRIMARY KEY, reply TEXT NOT NULL)")
 
     def get(self, key: str) -> str | None:
-        row = self._conn.execute("SELECT reply FROM replies WHERE key = ?", (key,)).fetchone()
+        with self._lock:
+            row = self._conn.execute("SELECT reply FROM replies WHERE key = ?", (key,)).fetchone()
         return None if row is None else str(row[0])
 
     def put(self, key: str, reply: str) -> None:
-        self._conn.execute("INSERT OR REPLACE INTO replies (key, reply) VALUES (?, ?)", (key, reply))
+        with self._lock:
+            self._conn.execute("INSERT OR REPLACE INTO replies (key, reply) VALUES (?, ?)", (key, reply))
 
     def __len__(self) -> int:
-        return int(self._conn.execute("SELECT COUNT(*) FROM replies").fetchone()[0])
+        with self._lock:
+            return int(self._conn.execute("SELECT COUNT(*) FROM replies").fetchone()[0])
 
     def close(self) -> None:
-        self._conn.close()
+        with self._lock:
+            self._conn.close()

@@ -23,8 +23,11 @@ import torch
 
 from harness.lmms.samples import SampleLogError, read_sample_log, samples_to_records
 from harness.models.loader import ModelIdentity, model_identity
+from harness.paper6.data import check_local_data
 from harness.paths import data_root, tasks_dir
 from harness.records import config_hash, write_records
+from harness.report.metrics import task_metrics
+from harness.report.tiers import TierTableError, attach_tiers, per_tier, read_difficulty, tier_column
 
 DEFAULT_BACKEND = "harness_vlm"
 # Settings that change what a model answers; device, batch size and process count must not.
@@ -52,6 +55,12 @@ class EvalConfig:
     seed: int = 0
     label: str | None = None
     extra_args: list[str] = field(default_factory=list)
+    # Difficulty tables (PISM and/or CMAB) whose tiers are attached to records and reported.
+    difficulty: list[Path] = field(default_factory=list)
+    # An OpenAI-compatible judge (MM-Vet grading, MathVista extraction when rules fail).
+    judge_url: str | None = None
+    judge_model: str | None = None
+    judge_cache: Path | None = None
 
     def resolved_device(self) -> str:
         return self.device or ("cuda" if torch.cuda.is_available() else "cpu")
@@ -70,6 +79,8 @@ class TaskSummary:
     gen_config_hash: str
     task_version: str
     lmms_eval_metrics: dict[str, Any]
+    metrics: dict[str, Any] = field(default_factory=dict)
+    by_tier: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
 
 
 def _free_port() -> int:
@@ -144,8 +155,12 @@ def build_command(cfg: EvalConfig, model_path: str, raw_dir: Path) -> list[str]:
     return [*launch, *lmms]
 
 
-def _env() -> dict[str, str]:
+def _env(cfg: EvalConfig | None = None) -> dict[str, str]:
     env = dict(os.environ)
+    if cfg is not None and (cfg.judge_url or cfg.judge_model):
+        env["HARNESS_JUDGE_URL"] = cfg.judge_url or ""
+        env["HARNESS_JUDGE_MODEL"] = cfg.judge_model or ""
+        env["HARNESS_JUDGE_CACHE"] = str(cfg.judge_cache or data_root() / "judge-cache.sqlite")
     for key in ("HF_HUB_OFFLINE", "HF_DATASETS_OFFLINE", "TRANSFORMERS_OFFLINE"):
         env.setdefault(key, "1")
     env.setdefault("OMP_NUM_THREADS", "1")
@@ -155,13 +170,15 @@ def _env() -> dict[str, str]:
     return env
 
 
-def _run_streaming(cmd: list[str], cwd: Path, log_path: Path, quiet: bool) -> int:
+def _run_streaming(
+    cmd: list[str], cwd: Path, log_path: Path, quiet: bool, env: dict[str, str] | None = None
+) -> int:
     """Run cmd, copying its output to log_path (and to stderr unless quiet)."""
     with log_path.open("w") as log:
         log.write("$ " + " ".join(cmd) + "\n")
         log.flush()
         proc = subprocess.Popen(
-            cmd, cwd=cwd, env=_env(), stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
+            cmd, cwd=cwd, env=env or _env(), stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
         )
         assert proc.stdout is not None
         for line in proc.stdout:
@@ -230,9 +247,15 @@ def evaluate(
     raw_dir = (model_dir / "lmms_eval" / run_id).resolve()
     raw_dir.mkdir(parents=True, exist_ok=True)
     log_path = raw_dir / "lmms_eval.log"
+    # Read difficulty tables and check local data before the model loads, so bad paths fail fast.
+    try:
+        tables = [(p, read_difficulty(p)) for p in cfg.difficulty]
+        check_local_data(cfg.tasks)
+    except (FileNotFoundError, TierTableError) as e:
+        raise EvalError(str(e)) from e
     cmd = build_command(cfg, model_path, raw_dir)
     started = time.time()
-    rc = _run_streaming(cmd, data_root(), log_path, quiet)
+    rc = _run_streaming(cmd, data_root(), log_path, quiet, _env(cfg))
     wall = time.time() - started
 
     results_path = _find_results(raw_dir)
@@ -260,6 +283,13 @@ def evaluate(
         gch = gen_config_hash(cfg, task_config)
         version = str(results.get("versions", {}).get(task, ""))
         df = samples_to_records(rows, task=task, identity=identity, gen_config_hash=gch, task_version=version)
+        by_tier: dict[str, list[dict[str, Any]]] = {}
+        for table_path, table in tables:
+            try:
+                df = attach_tiers(df, table, str(table_path))
+            except TierTableError as e:
+                raise EvalError(f"task {task!r}: {e}") from e
+            by_tier[tier_column(table)] = per_tier(df, tier_column(table), task_metrics)
         records_path = write_records(df, model_dir / task / "records.parquet")
         scored = df["score"].dropna()
         n_scored = int(scored.size)
@@ -275,6 +305,8 @@ def evaluate(
             gen_config_hash=gch,
             task_version=version,
             lmms_eval_metrics=results["results"][task],
+            metrics=task_metrics(df),
+            by_tier=by_tier,
         )
         payload = {**asdict(summary), "wall_seconds": round(wall, 2), "command": cmd, "log": str(log_path)}
         (model_dir / task / "summary.json").write_text(json.dumps(payload, indent=2) + "\n")

@@ -413,3 +413,16 @@ def test_a_dead_judge_is_given_up_after_several_failed_items(chat_server: FakeCh
     with pytest.raises(JudgeError, match="given up after 2 failed items"):
         judge.ask([{"role": "user", "content": "q3"}], str)
     assert len(chat_server.requests) == sent  # failed at once, nothing sent
+
+
+def test_one_judge_serves_several_threads(tmp_path: Path) -> None:
+    """lmms-eval scores documents from worker threads; the judge and its cache are shared."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    server = FakeChatServer(lambda messages: messages[-1]["content"].upper()).start()
+    judge = Judge(JudgeConfig(base_url=server.base_url, model="m", cache_path=tmp_path / "c.sqlite"))
+    asks = [[{"role": "user", "content": f"q{i % 5}"}] for i in range(20)]
+    with ThreadPoolExecutor(4) as pool:
+        replies = list(pool.map(lambda m: judge.ask(m, str), asks))
+    server.stop()
+    assert replies == [f"Q{i % 5}" for i in range(20)]

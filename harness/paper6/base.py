@@ -1,0 +1,117 @@
+"""What the harness needs to know about one of the paper's six benchmarks.
+
+Each benchmark module (mathvista.py, mmvet.py, ...) fills in one `Benchmark`: where its data lives,
+how an item is identified and hashed, how it is prompted, which of its fields the scorer needs, how
+a response is scored, and how records aggregate into the benchmark's own metrics. The lmms-eval
+hooks (tasks.py), re-scoring and per-tier reports all read this one description, so a rule fixed in
+one place applies everywhere.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from PIL import Image
+
+from harness.scoring.verdict import JudgeLike, Verdict
+
+Doc = Mapping[str, Any]
+Fields = dict[str, Any]
+
+
+@dataclass(frozen=True)
+class Benchmark:
+    """One benchmark. `fields(doc)` is everything `score` needs, stored in each record's meta, so a
+    stored response can be re-scored later without the dataset (`harness rescore`)."""
+
+    key: str
+    task: str
+    title: str
+    hub_repo: str
+    split: str
+    size: int
+    image_columns: tuple[str, ...]
+    item_id: Callable[[Doc], str]
+    identity_text: Callable[[Doc], str]
+    target: Callable[[Doc], str]
+    fields: Callable[[Doc], Fields]
+    prompt: Callable[[Doc, Mapping[str, Any]], str]
+    score: Callable[[str, Fields, JudgeLike | None], Verdict]
+    cluster: Callable[[Doc], str | None] = lambda doc: None
+    # Image columns a document shows the model, in order (default: every image column).
+    visual_columns: Callable[[Doc], list[str]] | None = None
+    # Ids built from content (the dataset has none): repeated items get "-2", "-3" in file order.
+    derived_ids: bool = False
+    # Extra metrics beyond the mean score, computed from records (e.g. HallusionBench fAcc, qAcc).
+    extra_metrics: Callable[[pd.DataFrame], dict[str, float]] | None = None
+    needs_judge: bool = False
+    notes: tuple[str, ...] = field(default=())
+
+    @property
+    def local_name(self) -> str:
+        """Folder name of the dataset under a local data directory (the hub repo's name)."""
+        return self.hub_repo.rsplit("/", 1)[-1]
+
+
+def item_label(doc: Doc) -> str:
+    return repr(doc.get("item_id", "<no item_id>"))
+
+
+def require(doc: Doc, name: str, where: str) -> Any:
+    """A document field that must be present and not empty; the error names the item and field."""
+    value = doc.get(name)
+    if value is None or (isinstance(value, str) and not value.strip()):
+        who = f"item {item_label(doc)} has" if doc.get("item_id") else "document has"
+        state = "an empty" if isinstance(value, str) else "no"
+        raise ValueError(f"{where}: {who} {state} {name!r}")
+    return value
+
+
+def decode_image(value: Any, where: str) -> Image.Image:
+    """A dataset image cell (PIL image, or {bytes, path} when not decoded) as an RGB PIL image.
+    Odd modes (P, RGBA, L, I;16, CMYK) are converted; corrupt bytes raise naming the item."""
+    if value is None:
+        raise ValueError(f"{where}: image missing")
+    image = value
+    if isinstance(value, dict):
+        data = value.get("bytes")
+        if not data:
+            raise ValueError(f"{where}: image has no bytes")
+        try:
+            image = Image.open(io.BytesIO(data))
+            image.load()
+        except Exception as e:  # PIL raises several unrelated types for bad bytes
+            raise ValueError(f"{where}: cannot decode image ({e})") from e
+    if not isinstance(image, Image.Image):
+        raise ValueError(f"{where}: image is a {type(image).__name__}, not a PIL image")
+    if image.mode == "RGB":
+        return image
+    if image.mode in ("RGBA", "LA", "PA") or (image.mode == "P" and "transparency" in image.info):
+        # Transparent pixels over white, as a viewer shows them (plain convert would make them black).
+        rgba = image.convert("RGBA")
+        canvas = Image.new("RGB", rgba.size, (255, 255, 255))
+        canvas.paste(rgba, mask=rgba.getchannel("A"))
+        return canvas
+    if image.mode.startswith("I") or image.mode == "F":
+        # 16/32-bit and float images: PIL's convert clips them to 0..255; stretch the range instead.
+        arr = np.asarray(image, dtype=np.float64)
+        lo, hi = float(arr.min()), float(arr.max())
+        arr = (arr - lo) * (255.0 / (hi - lo)) if hi > lo else np.zeros_like(arr)
+        image = Image.fromarray(arr.astype(np.uint8), "L")
+    return image.convert("RGB")
+
+
+def json_text(*parts: Any) -> str:
+    """Stable text of the fields that define an item (for its content hash)."""
+    return json.dumps(parts, sort_keys=True, ensure_ascii=False, default=str)
+
+
+def mean_score(df: pd.DataFrame) -> float | None:
+    scored = df["score"].dropna()
+    return float(scored.mean()) if len(scored) else None

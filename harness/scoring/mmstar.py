@@ -1,0 +1,119 @@
+"""MMStar: read the option letter (A-D) from a response and compare it with the gold letter.
+
+Official rule: MMStar is scored by exact match of the chosen option letter. lmms-eval 0.7.3 reads the
+letter with `_task_utils/mcq_extract.extract_mcq_answer` (a ranked search over answer formats); this
+module follows the same ranking (start of the answer 10 > end 9 > answer phrase 7 > "(X)" 6 > "X." 5 >
+"X:" 4 > "X)" 3 > "X " 2 > any occurrence 0; the later position wins within a rank) and never
+guesses.
+
+Deliberate differences from lmms-eval 0.7.3:
+- The answer part is taken first with `extract_answer` (last <answer> block, else last \\boxed{},
+  else the response without <think> blocks), so a letter inside a <think> block never counts.
+- A letter counts only when it stands alone: no ASCII letter or digit directly before it (and, for
+  the answer-phrase and any-occurrence rules, none directly after it either). lmms-eval reads "D"
+  from "Data", "A" from "DNA " or "U.S.A." and "C" from "Cat".
+- After an answer phrase ("the answer is", ...) the *first* standalone letter is taken, for every
+  occurrence of the phrase. lmms-eval takes the first occurrence of *each* letter after the first
+  occurrence of the phrase and keeps the latest, so "The answer is B rather than C because ..."
+  reads as C.
+"""
+
+from __future__ import annotations
+
+import re
+
+from harness.scoring.extract import extract_answer
+from harness.scoring.verdict import Verdict
+
+LETTERS = ("A", "B", "C", "D")
+
+# Phrases after which the next standalone letter is the answer (as in lmms-eval's list, which also
+# covers Korean, Chinese and Japanese answer formats).
+ANSWER_PHRASES = (
+    "the answer is",
+    "answer is",
+    "the correct answer is",
+    "correct answer is",
+    "the best answer is",
+    "best answer is",
+    "the correct option is",
+    "correct option is",
+    "the best option is",
+    "best option is",
+    "the choice is",
+    "choice is",
+    "the correct choice is",
+    "correct choice is",
+    "i choose",
+    "i select",
+    "i pick",
+    "my answer is",
+    "my choice is",
+    "옵션",
+    "정답은",
+    "답은",
+    "답:",
+    "答案是",
+    "答案为",
+    "选",
+    "答えは",
+)
+
+_PRIORITY = {"start": 10, "end": 9, "phrase": 7, "paren": 6, "period": 5, "colon": 4, "rparen": 3, "space": 2}
+_NOT_WORD_BEFORE = r"(?<![A-Za-z0-9])"
+_NOT_WORD_AFTER = r"(?![A-Za-z0-9])"
+
+
+def _last(pattern: str, text: str) -> int:
+    """Start of the last match of `pattern` in `text`, or -1."""
+    starts = [m.start() for m in re.finditer(pattern, text)]
+    return starts[-1] if starts else -1
+
+
+def read_letter(answer: str, letters: tuple[str, ...] = LETTERS) -> str | None:
+    """The option letter an answer names (see the module docstring), or None."""
+    if not answer.strip():
+        return None
+    text = answer.strip()
+    for char in ",.!?;:'\"":  # one character class after another, as lmms-eval does
+        text = text.strip(char)
+    text = f" {text} "
+    lower = text.lower()
+    candidates: list[tuple[int, int, str]] = []  # (priority, position, letter)
+    for letter in letters:
+        forms = {
+            "paren": re.escape(f"({letter})"),
+            "period": _NOT_WORD_BEFORE + letter + r"\.",
+            "colon": _NOT_WORD_BEFORE + letter + ":",
+            "rparen": _NOT_WORD_BEFORE + letter + r"\)",
+            "space": _NOT_WORD_BEFORE + letter + " ",
+        }
+        for name, pattern in forms.items():
+            pos = _last(pattern, text)
+            if pos >= 0:
+                candidates.append((_PRIORITY[name], pos, letter))
+    alone = re.compile(_NOT_WORD_BEFORE + "([" + "".join(letters) + "])" + _NOT_WORD_AFTER)
+    for phrase in ANSWER_PHRASES:
+        for found in re.finditer(re.escape(phrase), lower):
+            m = alone.search(text, found.end())
+            if m:
+                candidates.append((_PRIORITY["phrase"], m.start(), m.group(1)))
+    stripped = text.strip()
+    for letter in letters:
+        if stripped.startswith(letter) and (len(stripped) == 1 or not stripped[1].isalpha()):
+            candidates.append((_PRIORITY["start"], 0, letter))
+        if stripped.endswith(letter) and (len(stripped) == 1 or not stripped[-2].isalpha()):
+            candidates.append((_PRIORITY["end"], len(text) - 1, letter))
+    if not candidates:
+        candidates = [(0, m.start(), m.group(1)) for m in alone.finditer(text)]
+    if not candidates:
+        return None
+    return max(candidates, key=lambda c: (c[0], c[1]))[2]
+
+
+def score_mmstar(response: str, answer: str) -> Verdict:
+    """1.0 when the letter read from the answer part equals the gold letter; nothing read scores 0."""
+    parsed = read_letter(extract_answer(response))
+    if parsed is None:
+        return Verdict(0.0, None, "rule", note="nothing parsed")
+    return Verdict(float(parsed == answer.strip().upper()), parsed, "rule")

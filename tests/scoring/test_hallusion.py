@@ -1,0 +1,89 @@
+from __future__ import annotations
+
+import math
+
+import pandas as pd
+import pytest
+
+from harness.scoring import Verdict, hallusion_metrics, score_hallusion
+
+
+@pytest.mark.parametrize(
+    ("response", "gt", "score", "parsed"),
+    [
+        ("Yes", "1", 1.0, "yes"),
+        ("Yes.", "1", 1.0, "yes"),
+        ("yes", "1", 1.0, "yes"),
+        ("No.", "0", 1.0, "no"),
+        ("NO", "1", 0.0, "no"),
+        ("Yes, there is no cat in the image.", "1", 1.0, "yes"),  # the leading word decides
+        ("Based on the chart, the answer is no.", "0", 1.0, "no"),
+        ("<think>yes? no...</think><answer>No</answer>", "0", 1.0, "no"),
+        ("\\boxed{Yes}", "1", 1.0, "yes"),
+        ("<think>Yes, I think so.</think> No", "0", 1.0, "no"),
+    ],
+)
+def test_yes_no(response: str, gt: str, score: float, parsed: str) -> None:
+    assert score_hallusion(response, gt) == Verdict(score, parsed, "rule")
+
+
+@pytest.mark.parametrize(
+    "response",
+    [
+        "",
+        "The eyes are blue.",  # "eyes" is not "yes"
+        "It happened yesterday.",
+        "The image does not show a cat.",
+        "I would say yes or no depending on the angle.",  # both, neither leading
+        "<think>yes</think>",
+    ],
+)
+def test_nothing_parsed(response: str) -> None:
+    # a reply without a yes/no is wrong for either gold (lmms-eval's rule counts it as "no")
+    for gt in ("0", "1"):
+        assert score_hallusion(response, gt) == Verdict(0.0, None, "rule", note="nothing parsed")
+
+
+def test_bad_gold() -> None:
+    with pytest.raises(ValueError, match="gt_answer"):
+        score_hallusion("yes", "yes")
+
+
+def _rows(scores: list[float | None]) -> pd.DataFrame:
+    keys = [  # category, subcategory, set_id, figure_id, question_id
+        ("VD", "chart", "0", "0", "0"),
+        ("VD", "chart", "0", "1", "0"),  # same question on an edited figure
+        ("VD", "chart", "0", "0", "1"),
+        ("VD", "chart", "0", "1", "1"),
+        ("VS", "map", "3", "0", "0"),  # VS without a figure: not a figure for fAcc
+        ("VS", "map", "3", "1", "0"),
+    ]
+    df = pd.DataFrame(keys, columns=["category", "subcategory", "set_id", "figure_id", "question_id"])
+    return df.assign(score=scores)
+
+
+def test_metrics() -> None:
+    m = hallusion_metrics(_rows([1, 1, 1, 0, 0, 1]))
+    assert m["aAcc"] == pytest.approx(4 / 6)
+    # figures: VD/0/fig0 (q0 ok, q1 ok) ok; VD/0/fig1 (ok, wrong) wrong; VS/3/fig1 ok; VS fig0 skipped
+    assert m["fAcc"] == pytest.approx(2 / 3)
+    # question groups: VD q0 (ok, ok) ok; VD q1 (ok, wrong) wrong; VS q0 (wrong, ok) wrong
+    assert m["qAcc"] == pytest.approx(1 / 3)
+    perfect = hallusion_metrics(_rows([1.0] * 6))
+    assert perfect == {"aAcc": 1.0, "fAcc": 1.0, "qAcc": 1.0}
+
+
+def test_metrics_ids_may_be_integers() -> None:
+    df = _rows([1, 1, 1, 1, 0, 1])
+    df["figure_id"] = df["figure_id"].astype(int)
+    assert hallusion_metrics(df)["fAcc"] == 1.0  # the VS figure-0 row is still left out
+
+
+def test_metrics_refuse_unscored_and_duplicates() -> None:
+    with pytest.raises(ValueError, match=r"index \[2, 5\]"):
+        hallusion_metrics(_rows([1, 1, None, 0, 0, math.nan]))
+    df = _rows([1] * 6)
+    with pytest.raises(ValueError, match="duplicate"):
+        hallusion_metrics(pd.concat([df, df.iloc[[0]]], ignore_index=True))
+    with pytest.raises(ValueError, match="columns"):
+        hallusion_metrics(df.drop(columns=["set_id"]))

@@ -23,7 +23,7 @@ import torch
 
 from harness.lmms.samples import SampleLogError, read_sample_log, samples_to_records
 from harness.models.loader import ModelIdentity, model_identity
-from harness.paper6.data import check_local_data
+from harness.paper6.data import benchmarks_in, check_local_data, data_dir
 from harness.paths import data_root, tasks_dir
 from harness.records import config_hash, write_records
 from harness.report.metrics import task_metrics
@@ -155,14 +155,22 @@ def build_command(cfg: EvalConfig, model_path: str, raw_dir: Path) -> list[str]:
     return [*launch, *lmms]
 
 
+def needs_hub(cfg: EvalConfig) -> bool:
+    """Whether the run downloads: a hub model id, or one of the six benchmarks with no local copy.
+    Otherwise it runs offline (the embedded suite and models need nothing from the network)."""
+    hub_model = not Path(cfg.model).expanduser().exists() and "/" in cfg.model
+    return hub_model or (bool(benchmarks_in(cfg.tasks)) and data_dir() is None)
+
+
 def _env(cfg: EvalConfig | None = None) -> dict[str, str]:
     env = dict(os.environ)
     if cfg is not None and (cfg.judge_url or cfg.judge_model):
         env["HARNESS_JUDGE_URL"] = cfg.judge_url or ""
         env["HARNESS_JUDGE_MODEL"] = cfg.judge_model or ""
         env["HARNESS_JUDGE_CACHE"] = str(cfg.judge_cache or data_root() / "judge-cache.sqlite")
-    for key in ("HF_HUB_OFFLINE", "HF_DATASETS_OFFLINE", "TRANSFORMERS_OFFLINE"):
-        env.setdefault(key, "1")
+    if cfg is None or not needs_hub(cfg):
+        for key in ("HF_HUB_OFFLINE", "HF_DATASETS_OFFLINE", "TRANSFORMERS_OFFLINE"):
+            env.setdefault(key, "1")
     env.setdefault("OMP_NUM_THREADS", "1")
     env.setdefault("TOKENIZERS_PARALLELISM", "false")
     # lmms-eval's MathVista utils read this at import time; an empty value keeps them importable.

@@ -8,13 +8,13 @@ everything the harness needs to build one record per item; `record` aggregates t
 
 from __future__ import annotations
 
-import io
 from collections.abc import Callable
 from functools import lru_cache
 from typing import Any
 
 from PIL import Image
 
+from harness.images import decode_image
 from harness.records import content_hash
 from harness.scoring import (
     score_choice,
@@ -30,22 +30,11 @@ RECORD_METRIC = "record"
 
 def doc_image(doc: dict[str, Any]) -> Image.Image:
     """The document's image as RGB, with an error naming the item when it is missing or unreadable."""
-    image = doc.get("image")
     item = doc.get("item_id", "<no item_id>")
+    image = doc.get("image")
     if image is None:
         raise ValueError(f"item_id={item!r}: document has no image")
-    if isinstance(image, dict):
-        data = image.get("bytes")
-        if not data:
-            raise ValueError(f"item_id={item!r}: image has no bytes")
-        try:
-            image = Image.open(io.BytesIO(data))
-            image.load()
-        except Exception as e:  # PIL raises several unrelated types for bad bytes
-            raise ValueError(f"item_id={item!r}: cannot decode image ({e})") from e
-    if not isinstance(image, Image.Image):
-        raise ValueError(f"item_id={item!r}: image is a {type(image).__name__}, not a PIL image")
-    return image if image.mode == "RGB" else image.convert("RGB")
+    return decode_image(image, f"item_id={item!r}")
 
 
 def doc_to_visual(doc: dict[str, Any]) -> list[Image.Image]:

@@ -9,15 +9,12 @@ one place applies everywhere.
 
 from __future__ import annotations
 
-import io
 import json
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-import numpy as np
 import pandas as pd
-from PIL import Image
 
 from harness.scoring.verdict import JudgeLike, Verdict
 
@@ -71,40 +68,6 @@ def require(doc: Doc, name: str, where: str) -> Any:
         state = "an empty" if isinstance(value, str) else "no"
         raise ValueError(f"{where}: {who} {state} {name!r}")
     return value
-
-
-def decode_image(value: Any, where: str) -> Image.Image:
-    """A dataset image cell (PIL image, or {bytes, path} when not decoded) as an RGB PIL image.
-    Odd modes (P, RGBA, L, I;16, CMYK) are converted; corrupt bytes raise naming the item."""
-    if value is None:
-        raise ValueError(f"{where}: image missing")
-    image = value
-    if isinstance(value, dict):
-        data = value.get("bytes")
-        if not data:
-            raise ValueError(f"{where}: image has no bytes")
-        try:
-            image = Image.open(io.BytesIO(data))
-            image.load()
-        except Exception as e:  # PIL raises several unrelated types for bad bytes
-            raise ValueError(f"{where}: cannot decode image ({e})") from e
-    if not isinstance(image, Image.Image):
-        raise ValueError(f"{where}: image is a {type(image).__name__}, not a PIL image")
-    if image.mode == "RGB":
-        return image
-    if image.mode in ("RGBA", "LA", "PA") or (image.mode == "P" and "transparency" in image.info):
-        # Transparent pixels over white, as a viewer shows them (plain convert would make them black).
-        rgba = image.convert("RGBA")
-        canvas = Image.new("RGB", rgba.size, (255, 255, 255))
-        canvas.paste(rgba, mask=rgba.getchannel("A"))
-        return canvas
-    if image.mode.startswith("I") or image.mode == "F":
-        # 16/32-bit and float images: PIL's convert clips them to 0..255; stretch the range instead.
-        arr = np.asarray(image, dtype=np.float64)
-        lo, hi = float(arr.min()), float(arr.max())
-        arr = (arr - lo) * (255.0 / (hi - lo)) if hi > lo else np.zeros_like(arr)
-        image = Image.fromarray(arr.astype(np.uint8), "L")
-    return image.convert("RGB")
 
 
 def json_text(*parts: Any) -> str:

@@ -1,0 +1,47 @@
+import io
+
+import numpy as np
+import pytest
+from PIL import Image
+
+from harness.images import decode_image
+
+
+def _bytes(image: Image.Image, fmt: str = "PNG") -> dict[str, object]:
+    buf = io.BytesIO()
+    image.save(buf, format=fmt)
+    return {"bytes": buf.getvalue(), "path": None}
+
+
+@pytest.mark.parametrize("mode", ["RGB", "L", "P", "CMYK", "1", "LA"])
+def test_every_common_mode_becomes_rgb(mode: str) -> None:
+    image = Image.new("RGB", (9, 7), (200, 30, 40)).convert(mode)
+    fmt = "JPEG" if mode == "CMYK" else "PNG"
+    out = decode_image(_bytes(image, fmt), "item 'x'")
+    assert out.mode == "RGB" and out.size == (9, 7)
+
+
+def test_transparent_pixels_show_over_white_not_black() -> None:
+    image = Image.new("RGBA", (4, 4), (255, 0, 0, 0))
+    assert decode_image(image, "x").getpixel((0, 0)) == (255, 255, 255)
+
+
+def test_sixteen_bit_images_keep_their_contrast() -> None:
+    arr = np.array([[0, 1000], [2000, 4000]], dtype=np.uint16)
+    out = decode_image(Image.fromarray(arr), "x")  # mode I;16: a plain convert clips it all to white
+    assert out.getpixel((0, 0)) == (0, 0, 0) and out.getpixel((1, 1)) == (255, 255, 255)
+
+
+@pytest.mark.parametrize(
+    ("cell", "message"),
+    [
+        (None, "image missing"),
+        ({"bytes": b"", "path": None}, "no bytes"),
+        ({"bytes": b"\x89PNG\r\n\x1a\n broken", "path": None}, "cannot decode image"),
+        ("images/1.png", "is a str, not a PIL image"),
+    ],
+)
+def test_bad_cells_name_the_item(cell: object, message: str) -> None:
+    with pytest.raises(ValueError, match=message) as info:
+        decode_image(cell, "MMStar: item '7'")
+    assert "MMStar: item '7'" in str(info.value)

@@ -327,6 +327,84 @@ def rescore_cmd(
         console.print(f"judge: {judge.stats}")
 
 
+@app.command("compare")
+def compare_cmd(
+    runs: Annotated[
+        list[Path], typer.Argument(help="Run folders (OUT/<model>); the first is the reference.")
+    ],
+    out: Annotated[Path, Option(help="Where compare.md/.csv/.tex and forest.png go.")] = Path("runs/compare"),
+    difficulty: Annotated[
+        list[Path] | None, Option(help="Difficulty table to take tiers from (else the records' own).")
+    ] = None,
+    level: Annotated[float, Option(help="Confidence level of intervals.")] = 0.95,
+    alpha: Annotated[float, Option(help="Significance level (after Holm).")] = 0.05,
+    q: Annotated[float, Option(help="Benjamini-Hochberg FDR over tier cells.")] = 0.1,
+    effect: Annotated[
+        float, Option(help="Smallest δ worth detecting (fraction): above-MDE cells are underpowered.")
+    ] = 0.02,
+    resamples: Annotated[int, Option(help="Bootstrap / permutation resamples.")] = 10_000,
+    seed: Annotated[int, Option()] = 0,
+) -> None:
+    """Paired comparison of checkpoints per benchmark and tier: CIs, p-values, MDE, forest plot."""
+    import json
+    from dataclasses import asdict
+
+    from harness.report.compare import CompareConfig, compare_runs, load_runs
+    from harness.report.compare_render import write_all
+    from harness.report.tiers import TierTableError, attach_tiers, read_difficulty
+
+    cfg = CompareConfig(level=level, alpha=alpha, q=q, effect=effect, n_resamples=resamples, seed=seed)
+    try:
+        if len(runs) < 2:
+            raise ValueError("give at least two run folders: the reference first, then the checkpoints")
+        loaded = load_runs(runs)
+        for path in difficulty or []:
+            table = read_difficulty(path)
+            loaded = {name: attach_tiers(df, table, str(path)) for name, df in loaded.items()}
+        result = compare_runs(loaded, cfg)
+    except (ValueError, FileNotFoundError, TierTableError) as e:
+        err.print(f"[bold red]harness compare:[/] {e}")
+        raise typer.Exit(1) from e
+    paths = write_all(result, cfg, out)
+    (out / "settings.json").write_text(
+        json.dumps({**asdict(cfg), "runs": [str(r) for r in runs]}, indent=2) + "\n"
+    )
+    console.print(paths["md"].read_text())
+    console.print(f"written: {', '.join(str(p) for p in paths.values())}")
+
+
+@app.command("power")
+def power_cmd(
+    n: Annotated[int | None, Option(help="Items in the benchmark (gives the MDE).")] = None,
+    effect: Annotated[float | None, Option(help="Target δ as a fraction (gives the required n).")] = None,
+    discordance: Annotated[
+        list[float] | None, Option(help="Share of items two checkpoints disagree on; repeatable.")
+    ] = None,
+    alpha: Annotated[float, Option()] = 0.05,
+    power: Annotated[float, Option()] = 0.8,
+) -> None:
+    """Power of a paired comparison: the MDE for n items, or the n needed for an effect."""
+    from harness.stats import mde_paired, required_n
+
+    if (n is None) == (effect is None):
+        err.print("[bold red]harness power:[/] give exactly one of --n (for the MDE) or --effect (for n)")
+        raise typer.Exit(2)
+    rates = discordance or [0.1, 0.2, 0.3]
+    table = Table(title="paired power (exact McNemar)", caption=f"α = {alpha}, power = {power:.0%}")
+    table.add_column("discordance", justify="right")
+    table.add_column("MDE (points)" if n is not None else "items needed", justify="right")
+    for rate in rates:
+        if n is not None:
+            value = f"{100 * mde_paired(n, rate, alpha, power):.1f}"
+        else:
+            assert effect is not None
+            value = str(required_n(effect, rate, alpha, power))
+        table.add_row(f"{rate:.2f}", value)
+    console.print(table)
+    if n is not None:
+        console.print(f"n = {n}: a gap smaller than the MDE is not detectable with {power:.0%} power.")
+
+
 @app.command("agree")
 def agree_cmd(
     first: Annotated[Path, typer.Argument(help="A difficulty.parquet (PISM or CMAB run).")],

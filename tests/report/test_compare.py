@@ -15,7 +15,7 @@ import pytest
 
 from harness.records import write_records
 from harness.report.compare import CompareConfig, compare_runs, load_runs
-from harness.report.compare_render import to_markdown, write_all
+from harness.report.compare_render import to_markdown
 from harness.stats import holm, mcnemar
 
 GOLDEN = Path(__file__).parent / "golden" / "compare.md"

@@ -38,7 +38,16 @@ SCORE_TASK ?= harness_synth_pool
 SCORE_OUT ?= runs/score/$(METHOD)
 LIMIT ?=
 
-.PHONY: setup eval rescore score test bench lint format lock clean
+# make compare RUNS="runs/eval/base runs/eval/ckpt" [COMPARE_OUT=runs/compare]   (first = reference)
+# make leaderboard [RUNS=...] [SUITE=harness_synth6];  make gate [MARGIN=0.02] [STRICT=1]
+RUNS ?=
+COMPARE_OUT ?= runs/compare
+SUITE ?= harness_synth6
+MARGIN ?= 0.02
+STRICT ?=
+GATE_OUT ?= runs/gate
+
+.PHONY: setup eval rescore score compare leaderboard gate paper test bench lint format lock clean
 
 setup: $(STAMP)
 
@@ -59,8 +68,24 @@ rescore: setup
 score: setup
 	$(BIN)/harness score $(METHOD) --task $(SCORE_TASK) --out $(SCORE_OUT) $(if $(MODEL),--model $(MODEL)) $(if $(LIMIT),--limit $(LIMIT))
 
+compare: setup
+	$(BIN)/harness compare $(RUNS) --out $(COMPARE_OUT) $(if $(DIFFICULTY),--difficulty $(DIFFICULTY))
+
+leaderboard: setup
+	$(BIN)/harness leaderboard $(RUNS) --suite $(SUITE)
+
+# The CI regression gate: evaluate the embedded base model and check it against its committed entry.
+gate: setup
+	$(BIN)/harness eval --quiet --out $(GATE_OUT) --batch-size $(BATCH)
+	$(BIN)/harness gate --candidate $(GATE_OUT)/tiny-base --baseline leaderboards/$(SUITE)/tiny-base.json --margin $(MARGIN) $(if $(STRICT),--strict)
+
+# The paper's published tables with the minimum detectable effect of each benchmark (leaderboards/paper/).
+paper: setup
+	$(BIN)/harness paper
+
 # Long measurements, kept out of the test suite; results are recorded in BENCHMARKS.md.
 bench: setup
+	$(BIN)/python benchmarks/bench_stats.py
 	$(BIN)/python benchmarks/bench_cmab.py
 	$(BIN)/python benchmarks/bench_pism.py --items 200 --workers 2
 

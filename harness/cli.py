@@ -405,6 +405,93 @@ def power_cmd(
         console.print(f"n = {n}: a gap smaller than the MDE is not detectable with {power:.0%} power.")
 
 
+@app.command("leaderboard")
+def leaderboard_cmd(
+    runs: Annotated[
+        list[Path] | None, typer.Argument(help="Run folders (OUT/<model>) to add or update.")
+    ] = None,
+    suite: Annotated[str, Option(help="Suite name: the folder under --dir.")] = "harness_synth6",
+    root: Annotated[Path, Option("--dir", help="Leaderboards folder.")] = Path("leaderboards"),
+    alpha: Annotated[float, Option(help="Significance level that separates ranks.")] = 0.05,
+) -> None:
+    """Add checkpoints to a suite's leaderboard and render it (leaderboards/<suite>/README.md)."""
+    from harness.report.compare import load_runs
+    from harness.report.leaderboard import entry_from_records, read_entry, render, write_entry
+
+    folder = root / suite
+    try:
+        for name, records in load_runs(list(runs or [])).items():
+            path = write_entry(entry_from_records(records, name, suite), folder / f"{name}.json")
+            console.print(f"entry: {path}")
+        entries = [read_entry(p) for p in sorted(folder.glob("*.json"))]
+    except (ValueError, FileNotFoundError) as e:
+        err.print(f"[bold red]harness leaderboard:[/] {e}")
+        raise typer.Exit(1) from e
+    text = render(entries, alpha)
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / "README.md").write_text(text)
+    console.print(text)
+
+
+@app.command("gate")
+def gate_cmd(
+    candidate: Annotated[Path, Option(help="The candidate's run folder (OUT/<model>) or records file.")],
+    baseline: Annotated[
+        Path, Option(help="A committed leaderboard entry (leaderboards/<suite>/<name>.json).")
+    ],
+    margin: Annotated[
+        float, Option(help="Non-inferiority margin on the macro score, as a fraction (0.02 = 2 points).")
+    ],
+    level: Annotated[float, Option(help="Two-sided confidence level of the interval.")] = 0.95,
+    strict: Annotated[bool, Option(help="Treat an inconclusive result as a failure (exit 1).")] = False,
+    resamples: Annotated[int, Option()] = 10_000,
+) -> None:
+    """CI gate: PASS if the candidate is not worse than the baseline by more than the margin."""
+    from harness.report.compare import load_runs
+    from harness.report.leaderboard import gate, read_entry
+    from harness.stats import Decision
+
+    try:
+        records = next(iter(load_runs([candidate]).values()))
+        result = gate(records, read_entry(baseline), margin, level, resamples)
+    except (ValueError, FileNotFoundError) as e:
+        err.print(f"[bold red]harness gate:[/] {e}")
+        raise typer.Exit(2) from e
+    table = Table(title=f"non-inferiority gate: margin {100 * margin:.1f} points, {level:.0%} CI")
+    for col in ("scope", "baseline", "candidate", "δ [CI]", "decision"):
+        table.add_column(col, justify="left" if col in ("scope", "decision") else "right")
+    for scope, ni in [("macro (suite)", result.overall), *result.per_task.items()]:
+        r = ni.result
+        table.add_row(scope, f"{100 * r.mean_a:.1f}", f"{100 * r.mean_b:.1f}",
+                      f"{100 * r.delta:+.1f} [{100 * r.ci_low:.1f}, {100 * r.ci_high:.1f}]", ni.decision.value)  # fmt: skip
+    console.print(table)
+    for report in result.reports:
+        if report.n_excluded or report.warnings:
+            err.print("\n".join(report.lines()), highlight=False)
+    if result.decision is Decision.FAIL:
+        err.print(
+            "[bold red]gate: FAIL[/] (the candidate is worse than the baseline by more than the margin)"
+        )
+        raise typer.Exit(1)
+    if result.decision is Decision.INCONCLUSIVE:
+        err.print(
+            "[bold yellow]gate: INCONCLUSIVE[/] (the interval straddles the margin: more items are needed)"
+        )
+        raise typer.Exit(1 if strict else 0)
+    console.print("[bold green]gate: PASS[/]")
+
+
+@app.command("paper")
+def paper_cmd(
+    out: Annotated[Path | None, Option(help="Output folder (default: leaderboards/paper).")] = None,
+) -> None:
+    """Re-render the paper's published tables with each benchmark's minimum detectable effect."""
+    from harness.report.paper import PAPER_DIR, render_paper
+
+    for path in render_paper(PAPER_DIR / "paper_reported_results.csv", out or PAPER_DIR):
+        console.print(f"written: {path}")
+
+
 @app.command("agree")
 def agree_cmd(
     first: Annotated[Path, typer.Argument(help="A difficulty.parquet (PISM or CMAB run).")],

@@ -1,0 +1,122 @@
+"""Leaderboard entries keep per-item scores; ranks share tie groups; the CI gate decides PASS /
+FAIL / INCONCLUSIVE by paired non-inferiority on the macro score, with the documented exit codes."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from harness.records import write_records
+from harness.report.compare import load_runs
+from harness.report.leaderboard import (
+    entry_from_records,
+    entry_records,
+    gate,
+    read_entry,
+    render,
+    tie_groups,
+    write_entry,
+)
+from harness.stats import Decision
+from tests.report.test_compare import build_runs
+
+
+@pytest.fixture
+def runs(tmp_path: Path) -> dict[str, pd.DataFrame]:
+    return load_runs(build_runs(tmp_path / "runs"))
+
+
+def test_entry_round_trips_its_items(runs: dict[str, pd.DataFrame], tmp_path: Path) -> None:
+    entry = entry_from_records(runs["base"], "base", "suite")
+    back = read_entry(write_entry(entry, tmp_path / "base.json"))
+    items = entry_records(back)
+    assert len(items) == len(runs["base"]) and set(items.task) == set(runs["base"].task)
+    per_task = runs["base"].groupby("task").score.mean()
+    assert entry["macro"]["score"] == pytest.approx(per_task.mean())
+    lo, hi = entry["macro"]["ci"]
+    assert lo < entry["macro"]["score"] < hi
+
+
+def test_ties_share_the_leaders_rank(runs: dict[str, pd.DataFrame]) -> None:
+    entries = [entry_from_records(df, name, "suite") for name, df in runs.items()]
+    twin = entry_from_records(runs["grpo-mid-hard"], "twin", "suite")
+    ranks = tie_groups([*entries, twin])
+    by_name = dict(zip([e["checkpoint"] for e in [*entries, twin]], ranks, strict=True))
+    assert by_name["grpo-mid-hard"] == by_name["twin"] == 1  # identical scores: not separable
+    assert by_name["base"] > 1
+    text = render([*entries, twin])
+    assert "| 1= | grpo-mid-hard |" in text and "| 1= | twin |" in text
+
+
+def _candidate(runs: dict[str, pd.DataFrame], flip: float, seed: int = 7) -> pd.DataFrame:
+    """The baseline's records with a share of its right answers turned wrong."""
+    df = runs["base"].copy()
+    rng = np.random.default_rng(seed)
+    right = df.index[(df.score == 1.0) & (rng.random(len(df)) < flip)]
+    df.loc[right, "score"] = 0.0
+    return df
+
+
+@pytest.mark.parametrize(("flip", "margin", "expected"), [
+    (0.0, 0.02, Decision.PASS), (0.35, 0.02, Decision.FAIL), (0.06, 0.02, Decision.INCONCLUSIVE),
+])  # fmt: skip
+def test_gate_decisions(
+    runs: dict[str, pd.DataFrame], flip: float, margin: float, expected: Decision
+) -> None:
+    baseline = entry_from_records(runs["base"], "base", "suite")
+    result = gate(_candidate(runs, flip), baseline, margin, n_resamples=2000)
+    assert result.decision is expected, result.overall.result
+    assert set(result.per_task) == set(runs["base"].task)
+
+
+def test_gate_refuses_a_candidate_missing_a_task(runs: dict[str, pd.DataFrame]) -> None:
+    baseline = entry_from_records(runs["base"], "base", "suite")
+    with pytest.raises(ValueError, match="no records for harness_synth_mmvet"):
+        gate(runs["base"].query("task != 'harness_synth_mmvet'"), baseline, 0.02)
+
+
+def _cli(*args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "harness.cli", *args], capture_output=True, text=True, timeout=300
+    )
+
+
+def test_gate_cli_exit_codes(runs: dict[str, pd.DataFrame], tmp_path: Path) -> None:
+    entry = write_entry(entry_from_records(runs["base"], "base", "suite"), tmp_path / "base.json")
+    codes = {}
+    for flip, label in [(0.0, "pass"), (0.35, "fail"), (0.06, "unsure")]:
+        cand = _candidate(runs, flip)
+        for task, part in cand.groupby("task"):
+            write_records(part, tmp_path / label / str(task) / "records.parquet")
+        args = [
+            "gate",
+            "--candidate",
+            str(tmp_path / label),
+            "--baseline",
+            str(entry),
+            "--margin",
+            "0.02",
+            "--resamples",
+            "2000",
+        ]
+        codes[label] = _cli(*args).returncode
+        if label == "unsure":
+            codes["strict"] = _cli(*args, "--strict").returncode
+    assert codes == {"pass": 0, "fail": 1, "unsure": 0, "strict": 1}
+    assert (
+        _cli(
+            "gate", "--candidate", str(tmp_path / "nope"), "--baseline", str(entry), "--margin", "0.02"
+        ).returncode
+        == 2
+    )
+
+
+def test_committed_baseline_is_a_valid_entry() -> None:
+    entry = read_entry(Path(__file__).parents[2] / "leaderboards" / "harness_synth6" / "tiny-base.json")
+    assert entry["checkpoint"] == "tiny-base" and len(entry["tasks"]) == 6
+    assert sum(len(t["items"]) for t in entry["tasks"].values()) == 1440

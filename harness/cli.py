@@ -344,8 +344,14 @@ def compare_cmd(
     ] = 0.02,
     resamples: Annotated[int, Option(help="Bootstrap / permutation resamples.")] = 10_000,
     seed: Annotated[int, Option()] = 0,
+    arm: Annotated[
+        list[str] | None,
+        Option(help="NAME=RUN1,RUN2,... : runs (folder names) that are seeds of one arm; repeatable."),
+    ] = None,
 ) -> None:
-    """Paired comparison of checkpoints per benchmark and tier: CIs, p-values, MDE, forest plot."""
+    """Paired comparison of checkpoints per benchmark and tier: CIs, p-values, MDE, forest plot.
+
+    With --arm (two or more), arms are also compared by their per-seed scores (Welch t)."""
     import json
     from dataclasses import asdict
 
@@ -366,6 +372,20 @@ def compare_cmd(
         err.print(f"[bold red]harness compare:[/] {e}")
         raise typer.Exit(1) from e
     paths = write_all(result, cfg, out)
+    if arm:
+        from harness.report.seeds import seed_table
+        from harness.report.seeds import to_markdown as seeds_markdown
+
+        try:
+            arms = {a.split("=", 1)[0]: a.split("=", 1)[1].split(",") for a in arm if "=" in a}
+            table = seed_table(arms, loaded, level)
+        except (ValueError, IndexError) as e:
+            err.print(f"[bold red]harness compare --arm:[/] {e}")
+            raise typer.Exit(1) from e
+        table.to_csv(out / "seeds.csv", index=False, float_format="%.6g")
+        with paths["md"].open("a") as fh:
+            fh.write("\n" + seeds_markdown(table))
+        paths["seeds"] = out / "seeds.csv"
     (out / "settings.json").write_text(
         json.dumps({**asdict(cfg), "runs": [str(r) for r in runs]}, indent=2) + "\n"
     )

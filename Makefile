@@ -47,7 +47,15 @@ MARGIN ?= 0.02
 STRICT ?=
 GATE_OUT ?= runs/gate
 
-.PHONY: setup eval rescore score compare leaderboard gate paper test bench lint format lock clean
+# make train PARADIGM=grpo_only|sft_grpo GRPO_SUBSET=mid+hard [SFT_SUBSET=...] [DIFFICULTY=...] [SEEDS="0 1 2"]
+PARADIGM ?= grpo_only
+GRPO_SUBSET ?= full
+SFT_SUBSET ?=
+PRESET ?= tiny
+SEEDS ?= 0
+TRAIN_OUT ?= runs/train/$(PARADIGM)-$(subst +,-,$(subst :,-,$(GRPO_SUBSET)))
+
+.PHONY: setup eval rescore score compare leaderboard gate paper train grpo-demo test bench lint format lock clean
 
 setup: $(STAMP)
 
@@ -82,6 +90,14 @@ gate: setup
 # The paper's published tables with the minimum detectable effect of each benchmark (leaderboards/paper/).
 paper: setup
 	$(BIN)/harness paper
+
+train: setup
+	$(BIN)/harness train --paradigm $(PARADIGM) --grpo-subset $(GRPO_SUBSET) $(if $(SFT_SUBSET),--sft-subset $(SFT_SUBSET)) \
+	  $(if $(DIFFICULTY),--difficulty $(DIFFICULTY)) --preset $(PRESET) $(foreach s,$(SEEDS),--seed $(s)) --out $(TRAIN_OUT)
+
+# GRPO on the embedded base model: reward in the first and last tenth of steps, accuracy before/after.
+grpo-demo: setup
+	$(BIN)/python benchmarks/grpo_tiny.py
 
 # Long measurements, kept out of the test suite; results are recorded in BENCHMARKS.md.
 bench: setup

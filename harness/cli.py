@@ -512,6 +512,99 @@ def paper_cmd(
         console.print(f"written: {path}")
 
 
+@app.command("train")
+def train_cmd(
+    paradigm: Annotated[str, Option(help="grpo_only (base → GRPO) or sft_grpo (base → SFT → GRPO).")],
+    out: Annotated[Path, Option(help="Checkpoint directory (manifest.json, train_log.json, reward.png).")],
+    grpo_subset: Annotated[
+        str, Option(help="mid+hard | hard | mid | easy | unsolved | full | random:<policy>.")
+    ] = "full",
+    sft_subset: Annotated[str | None, Option(help="SFT subset (sft_grpo only).")] = None,
+    difficulty: Annotated[Path | None, Option(help="Difficulty table the subsets come from.")] = None,
+    items: Annotated[
+        str, Option(help="Source task whose items are the training pool.")
+    ] = "harness_synth_pool",
+    model: Annotated[str | None, Option(help="Base model (embedded name or local directory).")] = None,
+    preset: Annotated[str, Option(help="tiny | paper | path to a preset YAML.")] = "tiny",
+    seed: Annotated[list[int] | None, Option(help="Seed; repeat for several seeds (OUT/seed<N>).")] = None,
+    max_steps: Annotated[int | None, Option(help="Override the preset's GRPO steps.")] = None,
+    device: Annotated[str | None, Option(help="cpu or cuda (default: cuda when available).")] = None,
+    use_vllm: Annotated[bool, Option(help="Generate GRPO rollouts with vLLM (GPU, TRL's use_vllm).")] = False,
+) -> None:
+    """Train one arm of the study with TRL (GRPO-only or SFT+GRPO) from a difficulty-selected subset."""
+    import torch
+
+    from harness.lmms.runner import resolve_model
+    from harness.synth.models import DEFAULT_MODEL
+    from harness.train.pipeline import TrainRequest, run
+    from harness.train.plots import reward_summary
+
+    base, _ = resolve_model(model or DEFAULT_MODEL)
+    seeds = seed or [0]
+    dev = device or ("cuda" if torch.cuda.is_available() else "cpu")
+    overrides: dict[str, Any] = {"max_steps": max_steps, "use_vllm": use_vllm or None}
+    for s in seeds:
+        target = out / f"seed{s}" if len(seeds) > 1 else out
+        req = TrainRequest(paradigm=paradigm, base=base, items=items, out=target, grpo_subset=grpo_subset,
+                           sft_subset=sft_subset, difficulty=difficulty, preset=preset, seed=s,
+                           grpo_overrides={k: v for k, v in overrides.items() if v is not None}, device=dev)  # fmt: skip
+        try:
+            path = run(req)
+        except (ValueError, FileNotFoundError) as e:
+            err.print(f"[bold red]harness train:[/] {e}")
+            raise typer.Exit(1) from e
+        import json
+
+        summary = reward_summary(json.loads((path / "train_log.json").read_text())["log"])
+        console.print(f"checkpoint: {path}  reward first/last tenth of steps: "
+                      f"{summary.get('first_tenth', float('nan')):.3f} → {summary.get('last_tenth', float('nan')):.3f}")  # fmt: skip
+
+
+@app.command("export-verl")
+def export_verl_cmd(
+    out: Annotated[Path, Option(help="Folder for train.parquet, reward.py, run_grpo.sh, manifest.json.")],
+    subset: Annotated[
+        str, Option(help="Selection policy (mid+hard, hard, random:mid+hard, full, ...).")
+    ] = "full",
+    difficulty: Annotated[Path | None, Option(help="Difficulty table the subset comes from.")] = None,
+    items: Annotated[
+        str, Option(help="Source task whose items are the training pool.")
+    ] = "harness_synth_pool",
+    preset: Annotated[str, Option(help="Preset whose prompt settings the export uses.")] = "paper",
+    model_path: Annotated[
+        str, Option(help="Model verl trains (written into run_grpo.sh).")
+    ] = "Qwen/Qwen2.5-VL-7B-Instruct",
+    seed: Annotated[int, Option(help="Seed of a random control selection.")] = 0,
+    n_gpus: Annotated[int, Option(help="GPUs per node in the launch script.")] = 8,
+) -> None:
+    """Export a selected training subset, the reward function and a launch script for verl (Ray)."""
+    import pandas as pd
+
+    from harness.difficulty.selection import select
+    from harness.train.data import subset as take
+    from harness.train.grpo import grpo_recipe
+    from harness.train.pipeline import training_items
+    from harness.train.verl_export import export_verl
+
+    try:
+        rows = training_items(items)
+        if difficulty is not None:
+            table = pd.read_parquet(difficulty if difficulty.suffix else difficulty / "difficulty.parquet")
+            sel = select(table, subset, seed)
+            rows = take(rows, sel.item_ids)
+            sel.write(out / "selection.json")
+        elif subset != "full":
+            raise ValueError(f"subset {subset!r} needs --difficulty")
+        recipe = grpo_recipe(preset)
+        paths = export_verl(rows, out, system_prompt=recipe.system_prompt, prompt_suffix=recipe.prompt_suffix,
+                            model_path=model_path, n_gpus=n_gpus)  # fmt: skip
+    except (ValueError, FileNotFoundError) as e:
+        err.print(f"[bold red]harness export-verl:[/] {e}")
+        raise typer.Exit(1) from e
+    for name, path in paths.items():
+        console.print(f"{name}: {path}")
+
+
 @app.command("agree")
 def agree_cmd(
     first: Annotated[Path, typer.Argument(help="A difficulty.parquet (PISM or CMAB run).")],

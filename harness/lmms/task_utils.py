@@ -126,8 +126,15 @@ def count_records(items: list[Any]) -> int:
 
 @lru_cache(maxsize=4)
 def _task_manager(include_path: str) -> Any:
-    from lmms_eval.tasks import TaskManager
+    import sys
 
+    from lmms_eval.tasks import TaskManager
+    from loguru import logger
+
+    # lmms-eval logs through loguru at DEBUG whatever `verbosity` says (one line per YAML it
+    # indexes, hundreds of them); in-process use (difficulty scoring, training data) keeps warnings only.
+    logger.remove()
+    logger.add(sys.stderr, level="WARNING")
     return TaskManager(include_path=include_path, verbosity="ERROR")
 
 

@@ -101,3 +101,21 @@ def test_bad_requests(tmp_path: Path, table: Path) -> None:
         run(TrainRequest("sft_grpo", _base(), "harness_synth_mini", tmp_path))
     with pytest.raises(ValueError, match="needs a difficulty table"):
         run(TrainRequest("grpo_only", _base(), "harness_synth_mini", tmp_path, grpo_subset="hard"))
+
+
+def test_export_verl_cli_selects_the_subset(tmp_path: Path, table: Path) -> None:
+    import subprocess
+    import sys
+
+    out = tmp_path / "verl"
+    proc = subprocess.run(
+        [sys.executable, "-m", "harness.cli", "export-verl", "--out", str(out), "--subset", "random:mid+hard",
+         "--difficulty", str(table), "--items", "harness_synth_mini", "--seed", "3"],
+        capture_output=True, text=True, timeout=300,
+    )  # fmt: skip
+    assert proc.returncode == 0, proc.stdout[-2000:] + proc.stderr[-2000:]
+    selection = json.loads((out / "selection.json").read_text())
+    rows = pd.read_parquet(out / "train.parquet")
+    assert len(rows) == selection["size"] == 20
+    assert sorted(r["item_id"] for r in rows["extra_info"]) == selection["item_ids"]
+    assert (out / "run_grpo.sh").exists() and (out / "reward.py").exists()

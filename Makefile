@@ -55,7 +55,9 @@ PRESET ?= tiny
 SEEDS ?= 0
 TRAIN_OUT ?= runs/train/$(PARADIGM)-$(subst +,-,$(subst :,-,$(GRPO_SUBSET)))
 
-.PHONY: setup eval rescore score compare leaderboard gate paper train grpo-demo test bench lint format lock clean
+QUICK ?=
+
+.PHONY: setup eval rescore score compare leaderboard gate paper train grpo-demo demo test bench lint format lock clean
 
 setup: $(STAMP)
 
@@ -94,6 +96,10 @@ paper: setup
 train: setup
 	$(BIN)/harness train --paradigm $(PARADIGM) --grpo-subset $(GRPO_SUBSET) $(if $(SFT_SUBSET),--sft-subset $(SFT_SUBSET)) \
 	  $(if $(DIFFICULTY),--difficulty $(DIFFICULTY)) --preset $(PRESET) $(foreach s,$(SEEDS),--seed $(s)) --out $(TRAIN_OUT)
+
+# The whole study on the embedded default (QUICK=1: a few minutes); re-running resumes it.
+demo: setup
+	$(BIN)/harness demo $(if $(QUICK),--quick)
 
 # GRPO on the embedded base model: reward in the first and last tenth of steps, accuracy before/after.
 grpo-demo: setup

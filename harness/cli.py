@@ -605,6 +605,22 @@ def export_verl_cmd(
         console.print(f"{name}: {path}")
 
 
+@app.command("demo")
+def demo_cmd(
+    quick: Annotated[bool, Option(help="A few minutes: small subsets, few steps.")] = False,
+    out: Annotated[Path | None, Option(help="Output folder (default runs/demo or runs/demo-quick).")] = None,
+) -> None:
+    """The paper's study end to end on the embedded default: score, select, train, evaluate, report.
+    Re-running continues an interrupted demo."""
+    from harness.demo import DemoConfig, run_demo
+
+    folder = out or Path("runs/demo-quick" if quick else "runs/demo")
+    cfg = DemoConfig.quick_config(folder) if quick else DemoConfig(out=folder)
+    report = run_demo(cfg)
+    console.print(report.read_text())
+    console.print(f"report: {report}")
+
+
 @app.command("agree")
 def agree_cmd(
     first: Annotated[Path, typer.Argument(help="A difficulty.parquet (PISM or CMAB run).")],

@@ -1,0 +1,98 @@
+"""The demo's one-page report (report/report.md) and the files it links to."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import pandas as pd
+
+from harness.difficulty.agreement import tier_agreement
+from harness.difficulty.cmab import CMABConfig
+from harness.difficulty.plots import plot_cmab, plot_pism
+from harness.report.compare import CompareConfig, compare_runs, load_runs
+from harness.report.compare_render import to_markdown, write_all
+from harness.report.leaderboard import entry_from_records, render
+from harness.report.seeds import seed_table
+from harness.report.seeds import to_markdown as seeds_markdown
+from harness.report.tiers import attach_tiers
+
+if TYPE_CHECKING:
+    from harness.demo import DemoConfig
+
+
+def _headline(runs: dict[str, pd.DataFrame]) -> list[str]:
+    scores = pd.DataFrame({name: df.groupby("benchmark")["score"].mean() for name, df in runs.items()}).T
+    scores["macro"] = scores.mean(axis=1)
+    cols = list(scores.columns)
+    lines = ["| checkpoint | " + " | ".join(cols) + " |", "|---|" + "--:|" * len(cols)]
+    for name, row in scores.iterrows():
+        lines.append(f"| {name} | " + " | ".join(f"{100 * v:.1f}" for v in row) + " |")
+    return lines
+
+
+def write_report(
+    cfg: DemoConfig,
+    tables: dict[str, pd.DataFrame],
+    checkpoints: dict[str, list[Path]],
+    runs: dict[str, Path],
+) -> Path:
+    from harness.demo import BENCHMARK_TASKS, POOL
+
+    out = cfg.out / "report"
+    out.mkdir(parents=True, exist_ok=True)
+    bench_pism = pd.concat([tables[f"pism:{t}"] for t in BENCHMARK_TASKS], ignore_index=True)
+    loaded = {
+        name: attach_tiers(df, bench_pism, "benchmark PISM tiers")
+        for name, df in load_runs(list(runs.values())).items()
+    }
+    ccfg = CompareConfig(n_resamples=2000 if cfg.quick else 10_000)
+    result = compare_runs(loaded, ccfg)
+    write_all(result, ccfg, out)
+    arms = {arm: [p.name for p in paths] for arm, paths in checkpoints.items()}
+    seeds = seed_table(arms, loaded)
+    seeds.to_csv(out / "seeds.csv", index=False, float_format="%.6g")
+    pool_pism, pool_cmab = tables[f"pism:{POOL}"], tables[f"cmab:{POOL}"]
+    plot_pism(pool_pism, cfg.pism, out)
+    plot_cmab(pool_cmab, CMABConfig(), out)
+    agreement = tier_agreement(pool_pism, pool_cmab, "pism_tier", "cmab_tier").to_markdown("PISM", "CMAB")
+    board = render([entry_from_records(df, name, "demo") for name, df in loaded.items()])
+    (out / "leaderboard.md").write_text(board)
+    tiers = (
+        pool_pism["pism_tier"].value_counts().reindex(["easy", "medium", "hard", "unsolved"], fill_value=0)
+    )
+    lines = [
+        f"# The study on the embedded default{' (quick)' if cfg.quick else ''}",
+        "",
+        f"Base model `tiny-base`; training pool `{POOL}` ({len(pool_pism)} items scored); six synthetic "
+        f"benchmarks ({cfg.bench_items} items each); arms × seeds {list(arms)} × {list(cfg.seeds)}.",
+        "",
+        "## Headline: accuracy per benchmark (points)",
+        "",
+        *_headline(loaded),
+        "",
+        "## Training pool tiers (PISM) and agreement with CMAB",
+        "",
+        "PISM tiers: " + ", ".join(f"{t} {n}" for t, n in tiers.items()),
+        "",
+        "![PISM survival](survival.png)",
+        "",
+        "![CMAB ρ̄](cmab_hist.png)",
+        "",
+        agreement,
+        "",
+        "## Arms compared by their seeds",
+        "",
+        seeds_markdown(seeds),
+        "## Checkpoints against the base model, per benchmark and tier",
+        "",
+        "![forest plot](forest.png)",
+        "",
+        to_markdown(result, ccfg).replace("# Paired comparison", "### Paired comparison", 1),
+        "## Leaderboard",
+        "",
+        board.split("\n", 2)[2] if board.count("\n") > 2 else board,
+    ]
+    path = out / "report.md"
+    path.write_text("\n".join(lines) + "\n")
+    return path

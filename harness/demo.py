@@ -40,7 +40,7 @@ ARMS = {  # name: (paradigm, grpo subset, sft subset)
 class DemoConfig:
     out: Path = Path("runs/demo")
     quick: bool = False
-    seeds: tuple[int, ...] = (0, 1)
+    seeds: tuple[int, ...] = (0, 1, 2)
     pool_items: int = 160
     bench_items: int = 60
     pism: PISMConfig = field(default_factory=lambda: PISMConfig(ratios=(0.0, 0.2, 0.4, 0.6, 0.8), k=5))
@@ -49,8 +49,8 @@ class DemoConfig:
 
     @classmethod
     def quick_config(cls, out: Path) -> DemoConfig:
-        return cls(out=out, quick=True, pool_items=48, bench_items=10,
-                   pism=PISMConfig(ratios=(0.0, 0.5), k=2), grpo_steps=3, sft_steps=3)  # fmt: skip
+        return cls(out=out, quick=True, seeds=(0, 1), pool_items=64, bench_items=10,
+                   pism=PISMConfig(ratios=(0.0, 0.3, 0.6, 0.9), k=2), grpo_steps=3, sft_steps=3)  # fmt: skip
 
 
 def _log(msg: str) -> None:
@@ -122,7 +122,10 @@ def run_demo(cfg: DemoConfig) -> Path:
     model_path, _ = resolve_model(DEFAULT_MODEL)
     tables = score(cfg, model_path)
     checkpoints = train(cfg, model_path)
-    models = {"tiny-base": model_path, **{p.name: str(p) for paths in checkpoints.values() for p in paths}}
+    models = {
+        "tiny-base": model_path,
+        **{p.name: str(p.resolve()) for paths in checkpoints.values() for p in paths},
+    }
     runs = evaluate(cfg, models)
     from harness.demo_report import write_report
 

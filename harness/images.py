@@ -8,6 +8,10 @@ from typing import Any
 import numpy as np
 from PIL import Image
 
+# Refuse images above this many pixels before decoding them (a decompression bomb: a few KB of PNG
+# that expands to gigabytes). PIL only warns between its limit and twice it; we refuse at it.
+MAX_PIXELS = Image.MAX_IMAGE_PIXELS or 89_478_485
+
 
 def decode_image(value: Any, where: str) -> Image.Image:
     """A dataset image cell (PIL image, or {bytes, path} when not decoded) as an RGB PIL image.
@@ -20,9 +24,18 @@ def decode_image(value: Any, where: str) -> Image.Image:
         if not data:
             raise ValueError(f"{where}: image has no bytes")
         try:
-            image = Image.open(io.BytesIO(data))
-            image.load()
+            image = Image.open(io.BytesIO(data))  # reads the header only
         except Exception as e:  # PIL raises several unrelated types for bad bytes
+            raise ValueError(f"{where}: cannot decode image ({e})") from e
+        width, height = image.size
+        if width * height > MAX_PIXELS:
+            raise ValueError(
+                f"{where}: image of {width}x{height} pixels exceeds the limit of {MAX_PIXELS:,} "
+                "(possible decompression bomb); not decoded"
+            )
+        try:
+            image.load()
+        except Exception as e:
             raise ValueError(f"{where}: cannot decode image ({e})") from e
     if not isinstance(image, Image.Image):
         raise ValueError(f"{where}: image is a {type(image).__name__}, not a PIL image")

@@ -45,3 +45,13 @@ def test_bad_cells_name_the_item(cell: object, message: str) -> None:
     with pytest.raises(ValueError, match=message) as info:
         decode_image(cell, "MMStar: item '7'")
     assert "MMStar: item '7'" in str(info.value)
+
+
+def test_huge_images_are_refused_before_decoding(monkeypatch: pytest.MonkeyPatch) -> None:
+    import harness.images
+
+    monkeypatch.setattr(harness.images, "MAX_PIXELS", 100 * 100)
+    cell = _bytes(Image.new("L", (200, 200)))
+    with pytest.raises(ValueError, match=r"item '9'.*200x200.*decompression bomb"):
+        decode_image(cell, "item '9'")
+    assert decode_image(_bytes(Image.new("L", (100, 100))), "x").size == (100, 100)

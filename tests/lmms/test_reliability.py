@@ -1,0 +1,60 @@
+"""An evaluation killed with SIGKILL mid-way leaves no partial records, and the rerun gives exactly
+the records of an uninterrupted run; greedy records do not depend on the batch size."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from harness.records import read_records
+
+pytestmark = pytest.mark.slow
+TASK = "harness_synth_mmstar"  # 240 items: generation lasts long enough to be killed in the middle
+COMPARED = ["item_id", "response", "parsed_answer", "score", "target", "content_hash", "gen_config_hash"]
+
+
+def _cmd(out: Path, batch: int) -> list[str]:
+    return [sys.executable, "-m", "harness.cli", "eval", "--quiet", "--model", "tiny-base", "--tasks", TASK,
+            "--out", str(out), "--batch-size", str(batch)]  # fmt: skip
+
+
+def _records(out: Path) -> pd.DataFrame:
+    return read_records(out / "tiny-base" / TASK / "records.parquet")[COMPARED]
+
+
+def test_killed_eval_reruns_to_the_same_records_at_any_batch_size(tmp_path: Path) -> None:
+    reference = tmp_path / "reference"
+    subprocess.run(_cmd(reference, 4), check=True, capture_output=True, timeout=900)
+
+    out = tmp_path / "killed"
+    proc = subprocess.Popen(
+        _cmd(out, 1), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True
+    )
+    started = None
+    deadline = time.time() + 600
+    while time.time() < deadline and proc.poll() is None:
+        logs = list(out.glob("tiny-base/lmms_eval/*/lmms_eval.log"))
+        if (
+            started is None
+            and logs
+            and "Running generate_until requests" in logs[0].read_text(errors="replace")
+        ):
+            started = time.time()
+        if started is not None and time.time() - started > 4:
+            break
+        time.sleep(0.2)
+    done = started is not None
+    assert proc.poll() is None and done, "the evaluation ended before it could be killed"
+    os.killpg(proc.pid, signal.SIGKILL)  # the CLI and its lmms-eval child, as an OOM kill would
+    proc.wait()
+    assert not (out / "tiny-base" / TASK / "records.parquet").exists()  # nothing half-written
+
+    subprocess.run(_cmd(out, 1), check=True, capture_output=True, timeout=900)
+    pd.testing.assert_frame_equal(_records(out), _records(reference))

@@ -108,6 +108,7 @@ grpo-demo: setup
 # Long measurements, kept out of the test suite; results are recorded in BENCHMARKS.md.
 bench: setup
 	$(BIN)/python benchmarks/bench_stats.py
+	$(BIN)/python benchmarks/bench_overhead.py
 	$(BIN)/python benchmarks/bench_cmab.py
 	$(BIN)/python benchmarks/bench_pism.py --items 200 --workers 2
 

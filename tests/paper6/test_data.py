@@ -106,3 +106,14 @@ def test_missing_local_copies_are_listed_before_anything_runs(
         FileNotFoundError, match=r"MathVista.*huggingface-cli download --repo-type dataset AI4Math"
     ):
         check_local_data(["paper6"])
+
+
+@pytest.mark.parametrize("key", list(BENCHMARKS))
+def test_empty_questions_and_answers_name_the_item(data_dir: Path, key: str) -> None:
+    bench = BENCHMARKS[key]
+    doc = dict(identify(_load(data_dir, key), bench)[0])
+    with pytest.raises(ValueError, match=repr(doc["item_id"])):
+        bench.prompt({**doc, "question": "  "}, {})
+    answer_field = {"hallusion": "gt_answer"}.get(key, "answer")
+    with pytest.raises(ValueError, match=repr(doc["item_id"])):
+        bench.fields({**doc, answer_field: None if key != "ocrbench" else []})

@@ -31,6 +31,11 @@ def _headline(runs: dict[str, pd.DataFrame]) -> list[str]:
     return lines
 
 
+def _demote(markdown: str) -> str:
+    """Headings one level down, to sit inside the report's section."""
+    return "\n".join("#" + line if line.startswith("#") else line for line in markdown.splitlines()) + "\n"
+
+
 def write_report(
     cfg: DemoConfig,
     tables: dict[str, pd.DataFrame],
@@ -81,14 +86,12 @@ def write_report(
         "",
         agreement,
         "",
-        "## Arms compared by their seeds",
-        "",
         seeds_markdown(seeds),
         "## Checkpoints against the base model, per benchmark and tier",
         "",
         "![forest plot](forest.png)",
         "",
-        to_markdown(result, ccfg).replace("# Paired comparison", "### Paired comparison", 1),
+        _demote(to_markdown(result, ccfg)),
         "## Leaderboard",
         "",
         board.split("\n", 2)[2] if board.count("\n") > 2 else board,

@@ -578,9 +578,9 @@ def export_verl_cmd(
     n_gpus: Annotated[int, Option(help="GPUs per node in the launch script.")] = 8,
 ) -> None:
     """Export a selected training subset, the reward function and a launch script for verl (Ray)."""
-    import pandas as pd
 
     from harness.difficulty.selection import select
+    from harness.report.tiers import read_difficulty
     from harness.train.data import subset as take
     from harness.train.grpo import grpo_recipe
     from harness.train.pipeline import training_items
@@ -589,8 +589,7 @@ def export_verl_cmd(
     try:
         rows = training_items(items)
         if difficulty is not None:
-            table = pd.read_parquet(difficulty if difficulty.suffix else difficulty / "difficulty.parquet")
-            sel = select(table, subset, seed)
+            sel = select(read_difficulty(difficulty), subset, seed)
             rows = take(rows, sel.item_ids)
             sel.write(out / "selection.json")
         elif subset != "full":

@@ -90,12 +90,8 @@ def visuals(doc: dict[str, Any], bench: Benchmark) -> list[Image.Image]:
     return [decode_image(doc.get(col), f"{where} {col}") for col in columns]
 
 
-def score_doc(bench: Benchmark, doc: dict[str, Any], response: str, judge: JudgeLike | None) -> Verdict:
-    return bench.score(response, bench.fields(doc), judge)
-
-
 def build_record(
-    bench: Benchmark, doc: dict[str, Any], verdict: Verdict, judge: JudgeLike | None
+    bench: Benchmark, doc: dict[str, Any], fields: dict[str, Any], verdict: Verdict, judge: JudgeLike | None
 ) -> dict[str, Any]:
     consulted = judge is not None and verdict.method in ("judge", "none") and bench.needs_judge
     return {
@@ -108,7 +104,7 @@ def build_record(
         "cluster": doc.get("cluster"),
         "content_hash": doc["content_hash"],
         "judge": judge.identity if consulted and judge is not None else None,
-        "meta": {"fields": bench.fields(doc), "method": verdict.method, "note": verdict.note},
+        "meta": {"fields": fields, "method": verdict.method, "note": verdict.note},
     }
 
 
@@ -140,8 +136,9 @@ def hooks(key: str) -> TaskHooks:
     def process_results(doc: dict[str, Any], results: list[str]) -> dict[str, Any]:
         response = results[0] if results else ""
         judge = configured_judge() if bench.needs_judge else None
-        verdict = score_doc(bench, doc, response, judge)
-        record = build_record(bench, doc, verdict, judge)
+        fields = bench.fields(doc)  # computed once: the scorer's input is what the record stores
+        verdict = bench.score(response, fields, judge)
+        record = build_record(bench, doc, fields, verdict, judge)
         out: dict[str, Any] = {SCORE_METRIC: verdict.score, RECORD_METRIC: record}
         if bench.key == "hallusion":
             out["fAcc"] = out["qAcc"] = {**record["meta"]["fields"], "score": verdict.score}

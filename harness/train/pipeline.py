@@ -23,6 +23,7 @@ import pandas as pd
 
 from harness.difficulty.selection import Selection, select
 from harness.models.loader import model_identity
+from harness.report.tiers import read_difficulty
 from harness.train.data import grpo_dataset, sft_dataset, subset
 from harness.train.grpo import GRPORecipe, grpo_recipe, grpo_train, load_preset
 from harness.train.sft import SFTRecipe, sft_train
@@ -117,11 +118,7 @@ def run(req: TrainRequest) -> Path:
         raise ValueError("sft_grpo needs --sft-subset")
     if req.paradigm == "grpo_only" and req.sft_subset:
         raise ValueError("grpo_only takes no SFT subset (use --paradigm sft_grpo)")
-    table = (
-        pd.read_parquet(req.difficulty if req.difficulty.suffix else req.difficulty / "difficulty.parquet")
-        if req.difficulty
-        else None
-    )
+    table = read_difficulty(req.difficulty) if req.difficulty else None
     items = training_items(req.items)
     grpo = grpo_recipe(req.preset, **{**req.grpo_overrides, "seed": req.seed})
     out = Path(req.out)

@@ -19,10 +19,12 @@ import torch
 from accelerate import Accelerator
 from lmms_eval.api.instance import Instance
 from lmms_eval.api.model import lmms
+from loguru import logger as eval_logger
 from PIL import Image
 from tqdm import tqdm
 
 from harness.difficulty.attention import answer_ids
+from harness.lmms.journal import ResponseJournal, request_key
 from harness.models.loader import load_model_and_processor
 
 DEFAULT_MAX_NEW_TOKENS = 256
@@ -48,6 +50,7 @@ class HarnessVLM(lmms):
         system_prompt: str | None = None,
         seed: int | str = 0,
         image_ablation: str | None = None,
+        journal: str | None = None,
         **image_kwargs: Any,
     ) -> None:
         super().__init__()
@@ -72,6 +75,8 @@ class HarnessVLM(lmms):
         # "black": every image replaced by an all-black one of the same size, to measure how much
         # of a score depends on seeing the image.
         self.image_ablation = image_ablation if image_ablation in ("black",) else None
+        # Set by `harness eval`: responses are journaled as they are generated (see journal.py).
+        self.journal = ResponseJournal(journal, self._rank) if journal else None
 
     # lmms-eval reads these properties.
     @property
@@ -106,14 +111,36 @@ class HarnessVLM(lmms):
         return messages
 
     def generate_until(self, requests: list[Instance]) -> list[str]:
-        results: list[str] = []
-        pbar = tqdm(total=len(requests), disable=self.rank != 0, desc="harness_vlm generating")
-        for start in range(0, len(requests), self.batch_size):
-            chunk = requests[start : start + self.batch_size]
-            results.extend(self._generate_batch(chunk))
-            pbar.update(len(chunk))
+        results: list[str | None] = [None] * len(requests)
+        keys: list[str] = []
+        if self.journal is not None:
+            keys = [self._request_key(req) for req in requests]
+            results = [self.journal.get(k) for k in keys]
+            done = sum(r is not None for r in results)
+            if done and self.rank == 0:
+                eval_logger.info(
+                    f"harness_vlm: {done} of {len(requests)} responses from the journal of an earlier run"
+                )
+        todo = [i for i, r in enumerate(results) if r is None]
+        pbar = tqdm(total=len(requests), initial=len(requests) - len(todo), disable=self.rank != 0,
+                    desc="harness_vlm generating")  # fmt: skip
+        for start in range(0, len(todo), self.batch_size):
+            batch = todo[start : start + self.batch_size]
+            answers = self._generate_batch([requests[i] for i in batch])
+            for i, answer in zip(batch, answers, strict=True):
+                results[i] = answer
+            if self.journal is not None:
+                self.journal.append((keys[i], a) for i, a in zip(batch, answers, strict=True))
+            pbar.update(len(batch))
         pbar.close()
-        return results
+        missing = [i for i, r in enumerate(results) if r is None]
+        if missing:
+            raise RuntimeError(f"harness_vlm: no response for requests {missing[:5]}")
+        return [str(r) for r in results]
+
+    def _request_key(self, req: Instance) -> str:
+        context, gen_kwargs, _visual, doc_id, task, split = req.args
+        return request_key(task, split, doc_id, context, gen_kwargs, self.task_dict[task][split][doc_id])
 
     def _generate_batch(self, chunk: list[Instance]) -> list[str]:
         texts, visuals, keys = [], [], []

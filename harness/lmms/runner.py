@@ -8,9 +8,11 @@ wrote, never by its exit code alone.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import re
+import shutil
 import socket
 import subprocess
 import sys
@@ -31,7 +33,7 @@ from harness.report.tiers import TierTableError, attach_tiers, per_tier, read_di
 
 DEFAULT_BACKEND = "harness_vlm"
 # Settings that change what a model answers; device, batch size and process count must not.
-_NON_SEMANTIC_MODEL_ARGS = {"pretrained", "device", "device_map", "batch_size"}
+_NON_SEMANTIC_MODEL_ARGS = {"pretrained", "device", "device_map", "batch_size", "journal"}
 
 
 class EvalError(RuntimeError):
@@ -94,12 +96,14 @@ def _label_for(model: str) -> str:
     return re.sub(r"[^A-Za-z0-9._-]+", "_", name)
 
 
-def build_command(cfg: EvalConfig, model_path: str, raw_dir: Path) -> list[str]:
+def build_command(cfg: EvalConfig, model_path: str, raw_dir: Path, journal: Path | None = None) -> list[str]:
     """The lmms-eval command line (wrapped in `accelerate launch` when processes > 1)."""
     device = cfg.resolved_device()
     model_args = [f"pretrained={model_path}"]
     if cfg.backend == DEFAULT_BACKEND:
         model_args.append(f"device={device}")
+        if journal is not None:
+            model_args.append(f"journal={journal}")
     elif device == "cpu":
         model_args += ["device=cpu", "device_map=cpu"]
     if cfg.model_args:
@@ -261,7 +265,8 @@ def evaluate(
         check_local_data(cfg.tasks)
     except (FileNotFoundError, TierTableError) as e:
         raise EvalError(str(e)) from e
-    cmd = build_command(cfg, model_path, raw_dir)
+    journal = journal_dir(cfg, identity, model_dir) if cfg.backend == DEFAULT_BACKEND else None
+    cmd = build_command(cfg, model_path, raw_dir, journal)
     started = time.time()
     rc = _run_streaming(cmd, data_root(), log_path, quiet, _env(cfg))
     wall = time.time() - started
@@ -269,7 +274,13 @@ def evaluate(
     results_path = _find_results(raw_dir)
     if rc != 0 or results_path is None:
         why = f"exit code {rc}" if rc != 0 else "lmms-eval wrote no results file"
-        raise EvalError(f"evaluation failed ({why}); log: {log_path}\n{_failure_cause(log_path)}")
+        kept = _journaled(journal)
+        resume = (
+            f"\n{kept} generated responses are kept in {journal}: rerun the same command to continue."
+            if kept
+            else ""
+        )
+        raise EvalError(f"evaluation failed ({why}); log: {log_path}\n{_failure_cause(log_path)}{resume}")
     results = json.loads(results_path.read_text())
     summaries = []
     for task in _expand_tasks(cfg.tasks, results):
@@ -319,7 +330,26 @@ def evaluate(
         payload = {**asdict(summary), "wall_seconds": round(wall, 2), "command": cmd, "log": str(log_path)}
         (model_dir / task / "summary.json").write_text(json.dumps(payload, indent=2) + "\n")
         summaries.append(summary)
+    if journal is not None:
+        shutil.rmtree(journal, ignore_errors=True)  # every record is written: nothing left to resume
+        with contextlib.suppress(OSError):
+            journal.parent.rmdir()  # only when no other run's journal is in there
     return summaries
+
+
+def journal_dir(cfg: EvalConfig, identity: ModelIdentity, model_dir: Path) -> Path:
+    """Where `harness_vlm` journals responses for this exact run (see harness/lmms/journal.py): named
+    after everything that decides an answer, so a rerun with other settings starts afresh."""
+    key = config_hash({"model": identity.path, "weights": identity.weights_hash, "model_args": cfg.model_args,
+                       "gen_kwargs": cfg.gen_kwargs, "seed": cfg.seed, "tasks": cfg.tasks, "limit": cfg.limit,
+                       "data_dir": str(data_dir() or "")})  # fmt: skip
+    return (model_dir / "partial" / key).resolve()
+
+
+def _journaled(journal: Path | None) -> int:
+    if journal is None or not journal.exists():
+        return 0
+    return sum(p.read_text(errors="replace").count("\n") for p in journal.glob("responses.rank*.jsonl"))
 
 
 def resolve_model(model: str) -> tuple[str, ModelIdentity]:

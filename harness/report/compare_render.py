@@ -116,8 +116,13 @@ def forest_plot(result: CompareResult, path: Path) -> Path:
     names = list(dict.fromkeys(rows["checkpoint"])) or ["-"]
     sns.set_theme(style="whitegrid")
     height = max(2.5, 0.28 * max((rows["checkpoint"] == n).sum() for n in names) + 1)
-    fig, axes = plt.subplots(1, len(names), figsize=(6 * len(names), height), squeeze=False, sharey=True)
-    for ax, name in zip(axes[0], names, strict=True):
+    # Wrap after three panels: a study with nine checkpoints stays readable on one screen.
+    ncols = min(len(names), 3)
+    nrows = -(-len(names) // ncols)
+    fig, axes = plt.subplots(nrows, ncols, figsize=(6 * ncols, height * nrows), squeeze=False, sharey=True)
+    for ax in axes.flat[len(names) :]:
+        ax.set_visible(False)
+    for ax, name in zip(axes.flat, names, strict=False):
         part = rows[rows["checkpoint"] == name].reset_index(drop=True)
         labels = [f"{b} · {t}" for b, t in zip(part["benchmark"], part["tier"], strict=True)]
         for y, r in enumerate(part.itertuples()):
@@ -131,7 +136,7 @@ def forest_plot(result: CompareResult, path: Path) -> Path:
         ax.set(xlabel=f"δ vs {result.names[0]} (points)", title=name)
     handles = [plt.Line2D([], [], marker="o", ls="", color=c, label=f) for f, c in _FLAG_COLOURS.items()]
     fig.legend(handles=handles, loc="lower center", ncol=4, frameon=False)
-    fig.tight_layout(rect=(0, 0.06, 1, 1))
+    fig.tight_layout(rect=(0, 0.06 / nrows, 1, 1))
     path.parent.mkdir(parents=True, exist_ok=True)
     fig.savefig(path, dpi=120)
     plt.close(fig)

@@ -1,5 +1,6 @@
-"""An evaluation killed with SIGKILL mid-way leaves no partial records, and the rerun gives exactly
-the records of an uninterrupted run; greedy records do not depend on the batch size."""
+"""An evaluation killed with SIGKILL mid-way leaves no partial records but keeps the responses it
+generated; the rerun continues from them and gives exactly the records of an uninterrupted run;
+greedy records do not depend on the batch size."""
 
 from __future__ import annotations
 
@@ -55,6 +56,13 @@ def test_killed_eval_reruns_to_the_same_records_at_any_batch_size(tmp_path: Path
     os.killpg(proc.pid, signal.SIGKILL)  # the CLI and its lmms-eval child, as an OOM kill would
     proc.wait()
     assert not (out / "tiny-base" / TASK / "records.parquet").exists()  # nothing half-written
+    journals = list((out / "tiny-base" / "partial").glob("*/responses.rank0.jsonl"))
+    assert len(journals) == 1
+    kept = journals[0].read_text().count("\n")
+    assert 0 < kept < 240  # generated before the kill, and kept
 
     subprocess.run(_cmd(out, 1), check=True, capture_output=True, timeout=900)
     pd.testing.assert_frame_equal(_records(out), _records(reference))
+    logs = sorted(out.glob("tiny-base/lmms_eval/*/lmms_eval.log"), key=lambda p: p.stat().st_mtime)
+    assert f"{kept} of 240 responses from the journal" in logs[-1].read_text(errors="replace")
+    assert not (out / "tiny-base" / "partial").exists()  # finished: the journal is gone

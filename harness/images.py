@@ -11,6 +11,9 @@ from PIL import Image
 # Refuse images above this many pixels before decoding them (a decompression bomb: a few KB of PNG
 # that expands to gigabytes). PIL only warns between its limit and twice it; we refuse at it.
 MAX_PIXELS = Image.MAX_IMAGE_PIXELS or 89_478_485
+# Qwen2-VL-family processors raise on images whose long side is over 200 times the short one (a
+# single text line of an OCR set can be), which would stop a whole evaluation at that item.
+MAX_ASPECT = 200
 
 
 def decode_image(value: Any, where: str) -> Image.Image:
@@ -39,6 +42,25 @@ def decode_image(value: Any, where: str) -> Image.Image:
             raise ValueError(f"{where}: cannot decode image ({e})") from e
     if not isinstance(image, Image.Image):
         raise ValueError(f"{where}: image is a {type(image).__name__}, not a PIL image")
+    if min(image.size) < 1:
+        raise ValueError(f"{where}: image of {image.size[0]}x{image.size[1]} pixels is empty")
+    return _within_aspect(_to_rgb(image))
+
+
+def _within_aspect(image: Image.Image) -> Image.Image:
+    """Pad (white, centred) the short side of an extremely elongated image up to MAX_ASPECT: the
+    pixels are all kept, and the processor accepts it."""
+    width, height = image.size
+    if max(width, height) <= MAX_ASPECT * min(width, height):
+        return image
+    short = -(-max(width, height) // MAX_ASPECT)
+    size = (width, short) if width > height else (short, height)
+    canvas = Image.new("RGB", size, (255, 255, 255))
+    canvas.paste(image, ((size[0] - width) // 2, (size[1] - height) // 2))
+    return canvas
+
+
+def _to_rgb(image: Image.Image) -> Image.Image:
     if image.mode == "RGB":
         return image
     if image.mode in ("RGBA", "LA", "PA") or (image.mode == "P" and "transparency" in image.info):

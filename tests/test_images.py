@@ -1,4 +1,5 @@
 import io
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -55,3 +56,25 @@ def test_huge_images_are_refused_before_decoding(monkeypatch: pytest.MonkeyPatch
     with pytest.raises(ValueError, match=r"item '9'.*200x200.*decompression bomb"):
         decode_image(cell, "item '9'")
     assert decode_image(_bytes(Image.new("L", (100, 100))), "x").size == (100, 100)
+
+
+@pytest.mark.parametrize("size", [(1000, 2), (3, 900), (1, 1), (201, 1)])
+def test_extreme_shapes_are_padded_to_what_the_processor_accepts(size: tuple[int, int]) -> None:
+    image = Image.new("RGB", size, (200, 10, 10))
+    out = decode_image(image, "x")
+    assert max(out.size) / min(out.size) <= 200
+    assert out.size[0] >= size[0] and out.size[1] >= size[1]
+    # Every original pixel is there, centred; only white was added.
+    left, top = (out.size[0] - size[0]) // 2, (out.size[1] - size[1]) // 2
+    assert np.array_equal(np.asarray(out.crop((left, top, left + size[0], top + size[1]))), np.asarray(image))
+    assert np.asarray(out).sum() == np.asarray(image).sum() + 255 * 3 * (
+        out.size[0] * out.size[1] - size[0] * size[1]
+    )
+
+
+def test_an_extreme_shape_reaches_the_model_processor(tiny_model: Path) -> None:
+    from harness.models.processor import load_processor
+
+    processor = load_processor(tiny_model)
+    image = decode_image(Image.new("RGB", (2000, 4), "white"), "x")
+    assert processor.image_processor(images=[image], return_tensors="pt")["pixel_values"].shape[0] > 0

@@ -20,12 +20,10 @@ from pathlib import Path
 from typing import Any
 
 
-def request_key(
-    task: str, split: str, doc_id: int, context: str, gen_kwargs: dict[str, Any], doc: Any
-) -> str:
-    """What identifies one request's answer within a run: its document (by content where the task
-    gives a content hash), its prompt and its generation settings."""
-    content = doc.get("content_hash") if isinstance(doc, dict) else None
+def request_key(task: str, split: str, doc_id: int, context: str, gen_kwargs: dict[str, Any],
+                content: str | None) -> str:  # fmt: skip
+    """What identifies one request's answer within a run: its document (and its content hash where
+    the task gives one), its prompt and its generation settings."""
     payload = {"task": task, "split": split, "doc_id": doc_id, "content": content, "context": context,
                "gen_kwargs": gen_kwargs}  # fmt: skip
     text = json.dumps(payload, sort_keys=True, default=str, ensure_ascii=True)

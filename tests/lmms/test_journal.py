@@ -27,10 +27,10 @@ def test_every_ranks_file_is_read(tmp_path: Path) -> None:
 
 
 def test_the_key_follows_document_prompt_and_settings() -> None:
-    doc = {"item_id": "q1", "content_hash": "h1"}
-    base = request_key("t", "test", 0, "What?", {"max_new_tokens": 8}, doc)
-    assert base == request_key("t", "test", 0, "What?", {"max_new_tokens": 8}, dict(doc))
-    assert base != request_key("t", "test", 0, "What?", {"max_new_tokens": 9}, doc)
-    assert base != request_key("t", "test", 0, "Why?", {"max_new_tokens": 8}, doc)
-    assert base != request_key("t", "test", 0, "What?", {"max_new_tokens": 8}, {**doc, "content_hash": "h2"})
-    assert base != request_key("t", "test", 1, "What?", {"max_new_tokens": 8}, doc)
+    base = request_key("t", "test", 0, "What?", {"max_new_tokens": 8}, "h1")
+    assert base == request_key("t", "test", 0, "What?", {"max_new_tokens": 8}, "h1")
+    assert base != request_key("t", "test", 0, "What?", {"max_new_tokens": 9}, "h1")
+    assert base != request_key("t", "test", 0, "Why?", {"max_new_tokens": 8}, "h1")
+    assert base != request_key("t", "test", 0, "What?", {"max_new_tokens": 8}, "h2")
+    assert base != request_key("t", "test", 1, "What?", {"max_new_tokens": 8}, "h1")
+    assert base != request_key("t", "test", 0, "What?", {"max_new_tokens": 8}, None)

@@ -40,6 +40,14 @@ class ResponseJournal:
         self.responses: dict[str, str] = {}
         for path in sorted(self.folder.glob("responses.rank*.jsonl")):
             self._read(path)
+        # A line torn by an earlier kill must not swallow this run's first entry: end it once here.
+        if self.path.exists() and self.path.stat().st_size > 0:
+            with self.path.open("rb") as fh:
+                fh.seek(-1, os.SEEK_END)
+                torn = fh.read(1) != b"\n"
+            if torn:
+                with self.path.open("a", encoding="utf-8") as fh:
+                    fh.write("\n")
 
     def _read(self, path: Path) -> None:
         with path.open(encoding="utf-8") as fh:
@@ -66,17 +74,9 @@ class ResponseJournal:
         if not lines:
             return
         with self.path.open("a", encoding="utf-8") as fh:
-            # A torn line from an earlier kill must not swallow the first new entry.
-            if fh.tell() > 0 and not self._ends_with_newline():
-                fh.write("\n")
             fh.writelines(lines)
             fh.flush()
             os.fsync(fh.fileno())
-
-    def _ends_with_newline(self) -> bool:
-        with self.path.open("rb") as fh:
-            fh.seek(-1, os.SEEK_END)
-            return fh.read(1) == b"\n"
 
 
 __all__ = ["ResponseJournal", "request_key"]

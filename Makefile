@@ -114,13 +114,13 @@ test: setup
 	$(BIN)/python -m pytest -q tests; rc=$$?; if [ $$rc -eq 5 ]; then echo "no tests collected"; rc=0; fi; exit $$rc
 
 lint: setup
-	$(BIN)/ruff check harness tests tasks benchmarks
-	$(BIN)/ruff format --check harness tests tasks benchmarks
+	$(BIN)/ruff check harness tests benchmarks
+	$(BIN)/ruff format --check harness tests benchmarks
 	$(BIN)/mypy
 
 format: setup
-	$(BIN)/ruff format harness tests tasks benchmarks
-	$(BIN)/ruff check --fix harness tests tasks benchmarks
+	$(BIN)/ruff format harness tests benchmarks
+	$(BIN)/ruff check --fix harness tests benchmarks
 
 # Re-pin after changing dependencies: writes what the venv resolved to.
 lock: setup

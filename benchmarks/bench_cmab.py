@@ -42,7 +42,7 @@ def run_arm(arm: str, side: int, new_tokens: int) -> dict[str, Any]:
     import torch
     from PIL import Image, ImageDraw
 
-    from harness.difficulty.attention import answer_attention, masses_from_generate
+    from harness.models.attention import answer_attention, masses_from_generate
     from harness.models.loader import load_model_and_processor
     from harness.synth.models import ensure_embedded_model
 

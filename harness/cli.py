@@ -12,10 +12,12 @@ from rich.console import Console
 from rich.table import Table
 from typer import Option
 
+from harness.core.constants import TIERS
+
 if TYPE_CHECKING:
     import pandas as pd
 
-    from harness.lmms.runner import TaskSummary
+    from harness.evaluation.runner import TaskSummary
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, help=__doc__)
 console = Console(stderr=False)
@@ -116,7 +118,7 @@ def eval_cmd(
     Tasks: the embedded synthetic suite by default; `paper6` (or any of harness_mathvista_testmini,
     harness_mmvet, harness_ocrbench, harness_hallusion_image, harness_mmmu_val, harness_mmstar) for
     the paper's six benchmarks. The judge's API key is read from $HARNESS_JUDGE_API_KEY."""
-    from harness.lmms.runner import EvalConfig, EvalError, evaluate, resolve_model
+    from harness.evaluation.runner import EvalConfig, EvalError, evaluate, resolve_model
     from harness.synth.datasets import ensure_task_data
     from harness.synth.models import DEFAULT_MODEL
     from harness.synth.suite import DEFAULT_TASKS
@@ -185,7 +187,7 @@ def score_pism_cmd(
     from harness.difficulty.pism import PISMConfig, TierThresholds
     from harness.difficulty.pism_runner import PISMRun, ScoreRequest
     from harness.difficulty.plots import plot_pism
-    from harness.lmms.runner import resolve_model
+    from harness.evaluation.runner import resolve_model
     from harness.synth.models import DEFAULT_MODEL
 
     model_path, identity = resolve_model(model or DEFAULT_MODEL)
@@ -213,7 +215,7 @@ def score_pism_cmd(
 
 
 def _tier_table(title: str, tiers: pd.Series) -> Table:
-    counts = tiers.value_counts().reindex(["easy", "medium", "hard", "unsolved"], fill_value=0)
+    counts = tiers.value_counts().reindex(list(TIERS), fill_value=0)
     table = Table(title=title)
     for col in ("tier", "items", "share"):
         table.add_column(col, justify="right" if col != "tier" else "left")
@@ -241,7 +243,7 @@ def score_cmab_cmd(
     from harness.difficulty.cmab import CMABConfig
     from harness.difficulty.cmab_runner import CMABRequest, CMABRun
     from harness.difficulty.plots import plot_cmab
-    from harness.lmms.runner import resolve_model
+    from harness.evaluation.runner import resolve_model
     from harness.synth.models import DEFAULT_MODEL
 
     model_path, identity = resolve_model(model or DEFAULT_MODEL)
@@ -272,18 +274,18 @@ def rescore_cmd(
     """Re-score stored responses of the six benchmarks (new judge, fixed scorer) without generating."""
     import json
 
+    from harness.core.records import read_records, write_records
+    from harness.core.tables import TierTableError, attach_tiers, per_tier, read_difficulty, tier_column
     from harness.judge import Judge, JudgeConfig
     from harness.paper6.rescore import RescoreError, rescore
-    from harness.records import read_records, write_records
     from harness.report.metrics import task_metrics
-    from harness.report.tiers import TierTableError, attach_tiers, per_tier, read_difficulty, tier_column
 
     if bool(judge_url) != bool(judge_model):
         err.print("[bold red]harness rescore:[/] give both --judge-url and --judge-model, or neither")
         raise typer.Exit(2)
     judge = None
     if judge_url and judge_model:
-        from harness.paths import data_root
+        from harness.core.paths import data_root
 
         cache = judge_cache or data_root() / "judge-cache.sqlite"
         judge = Judge(JudgeConfig(base_url=judge_url, model=judge_model, cache_path=cache))
@@ -355,9 +357,9 @@ def compare_cmd(
     import json
     from dataclasses import asdict
 
+    from harness.core.tables import TierTableError, attach_tiers, read_difficulty
     from harness.report.compare import CompareConfig, compare_runs, load_runs
     from harness.report.compare_render import write_all
-    from harness.report.tiers import TierTableError, attach_tiers, read_difficulty
 
     cfg = CompareConfig(level=level, alpha=alpha, q=q, effect=effect, n_resamples=resamples, seed=seed)
     try:
@@ -468,7 +470,8 @@ def gate_cmd(
 ) -> None:
     """CI gate: PASS if the candidate is not worse than the baseline by more than the margin."""
     from harness.report.compare import load_runs
-    from harness.report.leaderboard import gate, read_entry
+    from harness.report.gate import gate
+    from harness.report.leaderboard import read_entry
     from harness.stats import Decision
 
     try:
@@ -506,9 +509,9 @@ def paper_cmd(
     out: Annotated[Path | None, Option(help="Output folder (default: leaderboards/paper).")] = None,
 ) -> None:
     """Re-render the paper's published tables with each benchmark's minimum detectable effect."""
-    from harness.report.paper import PAPER_DIR, render_paper
+    from harness.report.paper import PAPER_CSV, PAPER_DIR, render_paper
 
-    for path in render_paper(PAPER_DIR / "paper_reported_results.csv", out or PAPER_DIR):
+    for path in render_paper(PAPER_CSV, out or PAPER_DIR):
         console.print(f"written: {path}")
 
 
@@ -534,7 +537,7 @@ def train_cmd(
     """Train one arm of the study with TRL (GRPO-only or SFT+GRPO) from a difficulty-selected subset."""
     import torch
 
-    from harness.lmms.runner import resolve_model
+    from harness.evaluation.runner import resolve_model
     from harness.synth.models import DEFAULT_MODEL
     from harness.train.pipeline import TrainRequest, run
     from harness.train.plots import reward_summary
@@ -579,8 +582,8 @@ def export_verl_cmd(
 ) -> None:
     """Export a selected training subset, the reward function and a launch script for verl (Ray)."""
 
+    from harness.core.tables import read_difficulty
     from harness.difficulty.selection import select
-    from harness.report.tiers import read_difficulty
     from harness.train.data import subset as take
     from harness.train.grpo import grpo_recipe
     from harness.train.pipeline import training_items

@@ -8,7 +8,8 @@ import numpy as np
 import pandas as pd
 from statsmodels.stats.inter_rater import cohens_kappa
 
-TIERS = ["easy", "medium", "hard", "unsolved"]
+from harness.core.constants import TIERS
+
 KEYS = ["item_id", "content_hash"]
 
 

@@ -19,10 +19,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from harness.difficulty.attention import AnswerAttention
+from harness.models.attention import AnswerAttention
 
 VARIANTS = ("paper", "released_code")
-CMAB_TIERS = ("easy", "medium", "hard", "unsolved")
 
 
 @dataclass(frozen=True)

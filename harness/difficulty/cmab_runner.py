@@ -19,12 +19,12 @@ import datasets
 import pandas as pd
 from tqdm import tqdm
 
+from harness.core.records import config_hash
 from harness.difficulty.cmab import CMABConfig, cmab_tier
 from harness.difficulty.cmab_task import cmab_rows
 from harness.difficulty.run_dir import RunDir, evaluate_rows
 from harness.difficulty.source import load_source_docs
 from harness.lmms.task_utils import RECORD_METRIC
-from harness.records import config_hash
 
 CMAB_TASK = "harness_cmab"
 ROWS_FILE = "rows.parquet"  # tasks/harness_cmab reads it relative to the working directory

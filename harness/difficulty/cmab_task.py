@@ -11,8 +11,8 @@ from typing import Any
 
 from PIL import Image
 
+from harness.difficulty.cmab_plugin import split_payload
 from harness.difficulty.source import source_doc, source_process_results, source_row
-from harness.lmms.cmab_plugin import split_payload
 from harness.lmms.task_utils import RECORD_METRIC, doc_image
 
 

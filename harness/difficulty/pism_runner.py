@@ -18,12 +18,12 @@ import datasets
 import pandas as pd
 from tqdm import tqdm
 
+from harness.core.records import config_hash
 from harness.difficulty.pism import ItemState, PISMConfig, exhaustive_units, summarise
 from harness.difficulty.pism_task import expand_units, unit_id
 from harness.difficulty.run_dir import RunDir, evaluate_rows
 from harness.difficulty.source import load_source_docs
 from harness.lmms.task_utils import RECORD_METRIC
-from harness.records import config_hash
 
 PISM_TASK = "harness_pism"
 UNITS_FILE = "units.parquet"  # tasks/harness_pism reads it relative to the working directory

@@ -11,14 +11,13 @@ import matplotlib.pyplot as plt
 import pandas as pd
 import seaborn as sns
 
+from harness.core.constants import TIERS
 from harness.difficulty.cmab import CMABConfig
 from harness.difficulty.pism import PISMConfig
 
-TIER_ORDER = ["easy", "medium", "hard", "unsolved"]
-
 
 def _tier_bars(tiers: pd.Series, ax: plt.Axes) -> None:
-    counts = tiers.value_counts().reindex(TIER_ORDER, fill_value=0).reset_index()
+    counts = tiers.value_counts().reindex(list(TIERS), fill_value=0).reset_index()
     counts.columns = ["tier", "items"]
     sns.barplot(data=counts, x="tier", y="items", ax=ax, hue="tier", legend=False)
     ax.set(title="tiers")

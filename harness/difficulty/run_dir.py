@@ -14,7 +14,7 @@ from typing import Any
 
 import pandas as pd
 
-from harness.records import read_jsonl
+from harness.core.records import read_jsonl
 
 
 class RunDir:
@@ -71,8 +71,7 @@ def evaluate_rows(
     import datasets
     from lmms_eval.evaluator import simple_evaluate
 
-    from harness.difficulty.source import working_dir
-    from harness.lmms.task_utils import task_manager
+    from harness.difficulty.source import task_manager, working_dir
 
     workdir.mkdir(parents=True)
     cols = {name: [r[name] for r in rows] for name in features}

@@ -18,8 +18,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from harness.records import TIERS
-from harness.report.tiers import tier_column
+from harness.core.constants import TIERS, UNTIERED
+from harness.core.tables import tier_column
 
 POLICIES: dict[str, tuple[str, ...]] = {
     "mid+hard": ("medium", "hard"),
@@ -87,4 +87,4 @@ def select(table: pd.DataFrame, policy: str, seed: int = 0) -> Selection:
 
 def _counts(tiers: np.ndarray) -> dict[str, int]:
     values = pd.Series(tiers, dtype=object).fillna("untiered").value_counts()
-    return {t: int(values.get(t, 0)) for t in (*TIERS, "untiered") if values.get(t, 0)}
+    return {t: int(values.get(t, 0)) for t in (*TIERS, UNTIERED) if values.get(t, 0)}

@@ -19,8 +19,9 @@ from typing import Any
 
 from PIL import Image
 
-from harness.lmms.task_utils import doc_image, task_manager
-from harness.paths import data_root, tasks_dir
+from harness.core.paths import data_root
+from harness.lmms.task_utils import doc_image
+from harness.paper6.data import include_path
 
 ScoreFn = Callable[[dict[str, Any], list[str]], dict[str, Any]]
 
@@ -34,6 +35,26 @@ def working_dir(path: Path) -> Iterator[None]:
         yield
     finally:
         os.chdir(old)
+
+
+@lru_cache(maxsize=4)
+def _task_manager(folder: str) -> Any:
+    import sys
+
+    from lmms_eval.tasks import TaskManager
+    from loguru import logger
+
+    # lmms-eval logs through loguru at DEBUG whatever `verbosity` says (one line per YAML it
+    # indexes, hundreds of them); in-process use (difficulty scoring, training data) keeps warnings only.
+    logger.remove()
+    logger.add(sys.stderr, level="WARNING")
+    return TaskManager(include_path=folder, verbosity="ERROR")
+
+
+def task_manager() -> Any:
+    """lmms-eval's task index over our task folder (with local benchmark data when a data folder
+    is set), built once per process: it takes seconds."""
+    return _task_manager(str(include_path()))
 
 
 def _leaf_tasks(tree: dict[Any, Any]) -> dict[str, Any]:
@@ -105,7 +126,7 @@ def source_process_results(task: str) -> ScoreFn:
 
     entry = task_manager().task_index.get(task)
     if entry is None:
-        raise KeyError(f"source task {task!r} not found in {tasks_dir()} or lmms-eval")
+        raise KeyError(f"source task {task!r} not found in {include_path()} or lmms-eval")
     config = load_yaml_config(entry["yaml_path"], mode="full")
     fn = config.get("process_results")
     if not callable(fn):

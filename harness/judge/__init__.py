@@ -5,6 +5,6 @@ request, so scorers can name JudgeError without paying for it.
 """
 
 from harness.judge.client import Judge, JudgeConfig, judge_from_env
-from harness.judge.errors import JudgeError
+from harness.scoring.verdict import JudgeError
 
 __all__ = ["Judge", "JudgeConfig", "JudgeError", "judge_from_env"]

@@ -31,7 +31,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 from urllib.parse import urlsplit
 
 from harness.judge.cache import ReplyCache, request_key
-from harness.judge.errors import JudgeError
+from harness.scoring.verdict import JudgeError
 
 if TYPE_CHECKING:
     from harness.scoring.verdict import JudgeLike

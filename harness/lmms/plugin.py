@@ -23,8 +23,8 @@ from loguru import logger as eval_logger
 from PIL import Image
 from tqdm import tqdm
 
-from harness.difficulty.attention import answer_ids
 from harness.lmms.journal import ResponseJournal, request_key
+from harness.models.attention import answer_ids
 from harness.models.loader import load_model_and_processor
 
 DEFAULT_MAX_NEW_TOKENS = 256

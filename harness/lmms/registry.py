@@ -16,5 +16,7 @@ def manifests() -> list[Any]:
 
     return [
         ModelManifest(model_id="harness_vlm", simple_class_path="harness.lmms.plugin.HarnessVLM"),
-        ModelManifest(model_id="harness_cmab", simple_class_path="harness.lmms.cmab_plugin.HarnessCMAB"),
+        ModelManifest(
+            model_id="harness_cmab", simple_class_path="harness.difficulty.cmab_plugin.HarnessCMAB"
+        ),
     ]

@@ -8,9 +8,9 @@ from typing import Any
 
 import pandas as pd
 
+from harness.core.records import read_jsonl, to_frame
 from harness.lmms.task_utils import RECORD_METRIC
 from harness.models.loader import ModelIdentity
-from harness.records import read_jsonl, to_frame
 
 
 class SampleLogError(ValueError):

@@ -9,13 +9,12 @@ everything the harness needs to build one record per item; `record` aggregates t
 from __future__ import annotations
 
 from collections.abc import Callable
-from functools import lru_cache
 from typing import Any
 
 from PIL import Image
 
-from harness.images import decode_image
-from harness.records import content_hash
+from harness.core.images import decode_image
+from harness.core.records import content_hash
 from harness.scoring import (
     score_choice,
     score_contains,
@@ -122,24 +121,3 @@ def synthetic_results(benchmark: str) -> Callable[[dict[str, Any], list[str]], d
 def count_records(items: list[Any]) -> int:
     """Aggregation for the `record` metric: how many items produced a record."""
     return len(items)
-
-
-@lru_cache(maxsize=4)
-def _task_manager(include_path: str) -> Any:
-    import sys
-
-    from lmms_eval.tasks import TaskManager
-    from loguru import logger
-
-    # lmms-eval logs through loguru at DEBUG whatever `verbosity` says (one line per YAML it
-    # indexes, hundreds of them); in-process use (difficulty scoring, training data) keeps warnings only.
-    logger.remove()
-    logger.add(sys.stderr, level="WARNING")
-    return TaskManager(include_path=include_path, verbosity="ERROR")
-
-
-def task_manager() -> Any:
-    """lmms-eval's task index over our task folder, built once per process (it takes seconds)."""
-    from harness.paths import tasks_dir
-
-    return _task_manager(str(tasks_dir()))

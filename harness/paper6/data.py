@@ -92,3 +92,12 @@ def overlay_tasks_dir(source: Path, root: Path, cache: Path) -> Path:
     staging.rename(dest)
     shutil.rmtree(old, ignore_errors=True)
     return dest
+
+
+def include_path() -> Path:
+    """The task folder to give lmms-eval: the shipped one, or, with a data folder set
+    (HARNESS_DATA_DIR / `--data-dir`), a copy whose benchmark YAMLs load from that folder."""
+    from harness.core.paths import data_root, tasks_dir
+
+    local = data_dir()
+    return overlay_tasks_dir(tasks_dir(), local, data_root()) if local is not None else tasks_dir()

@@ -14,8 +14,8 @@ from typing import Any
 import pandas as pd
 from tqdm import tqdm
 
+from harness.core.records import frame_to_rows, to_frame
 from harness.paper6.registry import BENCHMARKS
-from harness.records import frame_to_rows, to_frame
 from harness.scoring.verdict import JudgeLike
 
 

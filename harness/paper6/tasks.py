@@ -16,11 +16,11 @@ from typing import Any, NamedTuple
 
 from PIL import Image
 
-from harness.images import decode_image
+from harness.core.images import decode_image
+from harness.core.records import content_hash
 from harness.lmms.task_utils import RECORD_METRIC
 from harness.paper6.base import Benchmark
 from harness.paper6.registry import benchmark_for
-from harness.records import content_hash
 from harness.scoring.verdict import JudgeLike, Verdict
 
 SCORE_METRIC = "score"

@@ -20,8 +20,8 @@ import pandas as pd
 from scipy import stats as sps
 from statsmodels.stats.proportion import proportion_confint
 
-from harness.records import read_records
-from harness.report.tiers import TIER_ORDER
+from harness.core.constants import TIER_ORDER
+from harness.core.records import read_records
 from harness.stats import align, benjamini_hochberg, clustered_se, compare, holm, interaction, mde_paired
 from harness.stats.align import Aligned, AlignmentReport
 

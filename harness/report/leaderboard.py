@@ -1,4 +1,4 @@
-"""Leaderboard entries, the rendered leaderboard with tie groups, and the CI regression gate.
+"""Leaderboard entries and the rendered leaderboard with tie groups (the CI gate: harness.report.gate).
 
 An entry (`leaderboards/<suite>/<checkpoint>.json`) is a checkpoint's summary on a suite *and* its
 per-item scores with content hashes, so later comparisons stay paired: the gate pairs a candidate's
@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import json
 import math
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -19,7 +18,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats as sps
 
-from harness.stats import Decision, NonInferiority, align, noninferiority, sign_flip_permutation
+from harness.stats import align, sign_flip_permutation
 from harness.stats.align import AlignmentReport
 
 SCHEMA_VERSION = 1
@@ -99,7 +98,7 @@ def entry_records(entry: dict[str, Any]) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
-def _weighted_pair(runs: dict[str, pd.DataFrame]) -> tuple[np.ndarray, np.ndarray, list[AlignmentReport]]:
+def weighted_pair(runs: dict[str, pd.DataFrame]) -> tuple[np.ndarray, np.ndarray, list[AlignmentReport]]:
     """Per-item weighted scores of two checkpoints over every shared task (mean = macro mean)."""
     tasks = sorted(set.intersection(*(set(df["task"]) for df in runs.values())))
     parts, reports = [], []
@@ -112,33 +111,6 @@ def _weighted_pair(runs: dict[str, pd.DataFrame]) -> tuple[np.ndarray, np.ndarra
     weighted = [p * (n / (len(parts) * p.shape[1])) for p in parts]
     joined = np.concatenate(weighted, axis=1)
     return joined[0], joined[1], reports
-
-
-@dataclass
-class GateResult:
-    decision: Decision
-    overall: NonInferiority
-    per_task: dict[str, NonInferiority]
-    reports: list[AlignmentReport]
-
-
-def gate(candidate: pd.DataFrame, baseline: dict[str, Any], margin: float, level: float = 0.95,
-         n_resamples: int = 10_000, seed: int = 0) -> GateResult:  # fmt: skip
-    """Paired non-inferiority of the candidate against a committed entry, on the macro score."""
-    base = entry_records(baseline)
-    missing = sorted(set(base["task"]) - set(candidate["task"]))
-    if missing:
-        raise ValueError(f"the candidate has no records for {', '.join(missing)}: it cannot be gated")
-    runs = {"baseline": base, "candidate": candidate[candidate["task"].isin(base["task"])]}
-    a, b, reports = _weighted_pair(runs)
-    overall = noninferiority(a, b, margin, level, kind="continuous", n_resamples=n_resamples, seed=seed)
-    per_task = {}
-    for task in sorted(set(base["task"])):
-        al = align(runs, task)
-        if len(al.item_ids) >= 2:
-            per_task[task] = noninferiority(al.scores[0], al.scores[1], margin, level,
-                                            n_resamples=n_resamples, seed=seed)  # fmt: skip
-    return GateResult(overall.decision, overall, per_task, reports)
 
 
 def tie_groups(entries: list[dict[str, Any]], alpha: float = 0.05, seed: int = 0) -> list[int]:
@@ -154,7 +126,7 @@ def tie_groups(entries: list[dict[str, Any]], alpha: float = 0.05, seed: int = 0
         still = []
         lead_records = entry_records(entries[leader])
         for i in rest:
-            a, b, _ = _weighted_pair({"a": lead_records, "b": entry_records(entries[i])})
+            a, b, _ = weighted_pair({"a": lead_records, "b": entry_records(entries[i])})
             p = sign_flip_permutation(a, b, seed=seed).p_value if len(a) else 1.0
             if p >= alpha:
                 ranks[i] = rank

@@ -30,10 +30,12 @@ from pathlib import Path
 import pandas as pd
 from scipy.stats import norm
 
-from harness.paths import REPO_DIR
 from harness.stats.power import mde_paired, power_paired
 
-PAPER_DIR = REPO_DIR / "leaderboards" / "paper"
+# The paper's published numbers ship with the package; the rendered tables go to PAPER_DIR
+# (relative to the working directory: the repository commits them under leaderboards/paper).
+PAPER_CSV = Path(__file__).resolve().parent / "data" / "paper_reported_results.csv"
+PAPER_DIR = Path("leaderboards") / "paper"
 COLUMNS = ("table", "difficulty_method", "training_pool", "paradigm", "sft_subset", "grpo_subset",
            "benchmark", "score")  # fmt: skip
 PARADIGMS = ("grpo_only", "sft_grpo")
@@ -220,5 +222,5 @@ def render_paper(csv_path: str | Path, out_dir: str | Path) -> list[Path]:
 
 
 if __name__ == "__main__":
-    for written in render_paper(PAPER_DIR / "paper_reported_results.csv", PAPER_DIR):
+    for written in render_paper(PAPER_CSV, PAPER_DIR):
         print(written)

@@ -34,9 +34,8 @@ from typing import Any
 
 import Levenshtein
 
-from harness.judge.errors import JudgeError
 from harness.scoring.extract import extract_answer
-from harness.scoring.verdict import JudgeLike, Verdict
+from harness.scoring.verdict import JudgeError, JudgeLike, Verdict
 
 # MathVista's official answer-extraction demo prompt (verbatim, benchmark data).
 DEMO_PROMPT = """

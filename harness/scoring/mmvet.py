@@ -27,9 +27,8 @@ from __future__ import annotations
 
 import re
 
-from harness.judge.errors import JudgeError
 from harness.scoring.extract import extract_answer
-from harness.scoring.verdict import JudgeLike, Verdict
+from harness.scoring.verdict import JudgeError, JudgeLike, Verdict
 
 # MM-Vet's official grading prompt (verbatim, benchmark data).
 MM_VET_PROMPT = """Compare the ground truth and prediction from AI models, to give a correctness score for the prediction. <AND> in the ground truth means it is totally right only when all elements in the ground truth are present in the prediction, and <OR> means it is totally right when any one element in the ground truth is present in the prediction. The correctness score is 0.0 (totally wrong), 0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, or 1.0 (totally right). Just complete the last space of the correctness score.

@@ -23,9 +23,15 @@ class Verdict:
     note: str | None = None
 
 
+class JudgeError(RuntimeError):
+    """The judge could not give a usable verdict (unreachable, timed out, or unparseable replies
+    after every retry). The message says which, so the record can say why the item is unscored.
+    Defined here, beside the protocol that raises it, so scorers can name it without the client."""
+
+
 class JudgeLike(Protocol):
     """An LLM judge as scorers see it: `ask` sends chat messages and returns `parse(reply)`, raising
-    harness.judge.errors.JudgeError when no parseable reply could be had."""
+    JudgeError when no parseable reply could be had."""
 
     @property
     def identity(self) -> str: ...

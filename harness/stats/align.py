@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from harness.report.tiers import UNTIERED
+from harness.core.constants import UNTIERED
 
 
 @dataclass

@@ -11,8 +11,8 @@ from typing import Any
 
 import datasets
 
-from harness.paths import data_root
-from harness.records import content_hash
+from harness.core.paths import data_root
+from harness.core.records import content_hash
 from harness.synth.formats import BENCHMARKS, Row
 from harness.synth.scene import png_bytes, render
 

@@ -6,11 +6,11 @@ import shutil
 from collections.abc import Callable
 from pathlib import Path
 
+from harness.core.paths import PACKAGE_DIR, data_root
 from harness.models.tiny import TinyVLMConfig, build_tiny_vlm
-from harness.paths import PACKAGE_DIR, data_root
 
 # SFT-trained on the synthetic `pretrain` suite; regenerate byte for byte with
-#   python -m harness.synth.base_model --out harness/synth/assets/tiny-base --seed 0
+#   python -m harness.train.base_model --out harness/synth/assets/tiny-base --seed 0
 SHIPPED_BASE = PACKAGE_DIR / "synth" / "assets" / "tiny-base"
 
 
@@ -34,7 +34,7 @@ def ensure_embedded_model(name: str, root: Path | None = None) -> Path:
         if not (SHIPPED_BASE / "model.safetensors").exists():
             raise FileNotFoundError(
                 f"shipped model missing at {SHIPPED_BASE}; regenerate it with "
-                "`python -m harness.synth.base_model --out harness/synth/assets/tiny-base`"
+                "`python -m harness.train.base_model --out harness/synth/assets/tiny-base`"
             )
         return SHIPPED_BASE
     out = (root or data_root()) / "models" / name

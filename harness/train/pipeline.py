@@ -21,9 +21,9 @@ from typing import Any
 import datasets
 import pandas as pd
 
+from harness.core.tables import read_difficulty
 from harness.difficulty.selection import Selection, select
 from harness.models.loader import model_identity
-from harness.report.tiers import read_difficulty
 from harness.train.data import grpo_dataset, sft_dataset, subset
 from harness.train.grpo import GRPORecipe, grpo_recipe, grpo_train, load_preset
 from harness.train.sft import SFTRecipe, sft_train

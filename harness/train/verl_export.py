@@ -41,7 +41,7 @@ import datasets
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from harness.images import decode_image
+from harness.core.images import decode_image
 from harness.train import rewards
 
 ABILITY = "visual_reasoning"

@@ -9,8 +9,8 @@ import pandas as pd
 import pytest
 
 from harness.difficulty.agreement import tier_agreement
-from harness.difficulty.attention import AnswerAttention
 from harness.difficulty.cmab import CMABConfig, cmab_tier, released_layer_index, rho_paper, rho_released
+from harness.models.attention import AnswerAttention
 
 
 def _att(

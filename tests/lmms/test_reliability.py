@@ -14,7 +14,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from harness.records import read_records
+from harness.core.records import read_records
 
 pytestmark = pytest.mark.slow
 TASK = "harness_synth_mmstar"  # 240 items: generation lasts long enough to be killed in the middle

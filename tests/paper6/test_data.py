@@ -6,10 +6,10 @@ from pathlib import Path
 import datasets as hf
 import pytest
 
+from harness.core.paths import tasks_dir
 from harness.paper6.data import check_local_data, overlay_tasks_dir
 from harness.paper6.registry import BENCHMARKS
 from harness.paper6.tasks import identify, visuals
-from harness.paths import REPO_DIR
 from tests.paper6 import fixtures
 
 
@@ -88,10 +88,10 @@ def test_a_missing_field_names_the_row(data_dir: Path) -> None:
 
 
 def test_local_data_folder_rewrites_only_the_dataset_paths(data_dir: Path, tmp_path: Path) -> None:
-    out = overlay_tasks_dir(REPO_DIR / "tasks", data_dir, tmp_path)
+    out = overlay_tasks_dir(tasks_dir(), data_dir, tmp_path)
     text = (out / "harness_paper6" / "harness_mmstar.yaml").read_text()
     assert f"dataset_path: {data_dir / 'MMStar'}" in text
-    original = (REPO_DIR / "tasks" / "harness_paper6" / "harness_mmstar.yaml").read_text()
+    original = (tasks_dir() / "harness_paper6" / "harness_mmstar.yaml").read_text()
     assert text.replace(str(data_dir / "MMStar"), "Lin-Chen/MMStar") == original
     assert (out / "harness_synth" / "utils.py").exists()
 

@@ -13,10 +13,10 @@ import datasets as hf
 import pandas as pd
 import pytest
 
+from harness.core.records import read_records
 from harness.paper6.registry import BENCHMARKS
 from harness.paper6.rescore import rescore
 from harness.paper6.tasks import identify
-from harness.records import read_records
 from tests.judge.server import FakeChatServer
 from tests.paper6 import fixtures
 

@@ -13,7 +13,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from harness.records import write_records
+from harness.core.records import write_records
 from harness.report.compare import CompareConfig, compare_runs, load_runs
 from harness.report.compare_render import to_markdown
 from harness.stats import holm, mcnemar

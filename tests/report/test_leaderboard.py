@@ -11,12 +11,12 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from harness.records import write_records
+from harness.core.records import write_records
 from harness.report.compare import load_runs
+from harness.report.gate import gate
 from harness.report.leaderboard import (
     entry_from_records,
     entry_records,
-    gate,
     read_entry,
     render,
     tie_groups,

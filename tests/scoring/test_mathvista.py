@@ -6,9 +6,9 @@ from typing import Any, TypeVar
 import numpy as np
 import pytest
 
-from harness.judge.errors import JudgeError
 from harness.scoring import Verdict, mathvista_query, score_mathvista
 from harness.scoring.mathvista import DEMO_PROMPT, judge_messages, normalize, rule_extract
+from harness.scoring.verdict import JudgeError
 
 T = TypeVar("T")
 CHOICES = ["3/11", "8/11", "6/11", "3/5"]

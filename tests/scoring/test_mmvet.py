@@ -5,9 +5,9 @@ from typing import TypeVar
 
 import pytest
 
-from harness.judge.errors import JudgeError
 from harness.scoring import Verdict, score_mmvet, score_mmvet_approx
 from harness.scoring.mmvet import MM_VET_PROMPT, judge_messages, parse_judge
+from harness.scoring.verdict import JudgeError
 
 T = TypeVar("T")
 

@@ -6,7 +6,7 @@ from pathlib import Path
 import datasets
 import pytest
 
-from harness.paths import tasks_dir
+from harness.core.paths import tasks_dir
 from harness.synth.datasets import BENCHMARK_SUITES, SUITES, SuiteSpec, build_suite, generate_rows
 from harness.synth.scene import Scene
 from harness.synth.solver import solve
@@ -94,7 +94,7 @@ def test_tasks_load_offline_through_lmms_eval(tmp_path: Path) -> None:
 
     from lmms_eval.tasks import TaskManager, get_task_dict
 
-    from harness.paths import data_root
+    from harness.core.paths import data_root
     from harness.synth.datasets import ensure_task_data
 
     ensure_task_data(["harness_synth6"])

@@ -5,8 +5,8 @@ from pathlib import Path
 import pytest
 
 from harness.models.loader import weights_hash
-from harness.synth.base_model import build_base_model
 from harness.synth.models import EMBEDDED_MODELS, ensure_embedded_model
+from harness.train.base_model import build_base_model
 from harness.train.sft import SFTRecipe
 
 pytestmark = pytest.mark.slow

@@ -9,9 +9,9 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from harness.core.records import write_records
 from harness.demo import BENCHMARK_TASKS, POOL, DemoConfig
-from harness.demo_report import write_report
-from harness.records import write_records
+from harness.demo.report import write_report
 
 TIERS = ["easy", "medium", "hard", "unsolved"]
 

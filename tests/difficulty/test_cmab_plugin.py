@@ -11,7 +11,7 @@ import torch
 from lmms_eval.api.instance import Instance
 from PIL import Image, ImageDraw
 
-from harness.lmms.cmab_plugin import HarnessCMAB, split_payload
+from harness.difficulty.cmab_plugin import HarnessCMAB, split_payload
 from harness.models.processor import load_processor
 
 
@@ -67,7 +67,7 @@ def test_plugins_register_whichever_module_is_imported_first() -> None:
     import sys
 
     code = (
-        "import harness.lmms.cmab_plugin\n"
+        "import harness.difficulty.cmab_plugin\n"
         "from lmms_eval.models import get_model\n"
         "print(get_model('harness_cmab').__name__, get_model('harness_vlm').__name__)"
     )

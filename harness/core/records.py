@@ -19,7 +19,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-TIERS = ("easy", "medium", "hard", "unsolved")
+from harness.core.constants import TIERS
 
 
 @dataclass

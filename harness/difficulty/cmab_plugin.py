@@ -1,7 +1,7 @@
 """lmms-eval model plugin `harness_cmab`: answers like `harness_vlm`, plus each answer's CMAB statistics.
 
 After generating, one teacher-forced pass over prompt + answer reduces the answer's attention to
-image / text masses (`harness.difficulty.attention`); ρ̄ under both definitions (the paper's and
+image / text masses (`harness.models.attention`); ρ̄ under both definitions (the paper's and
 the released code's) travels to the task's `process_results` as a JSON payload after the answer,
 so lmms-eval's per-sample log carries it. `split_payload` separates the two again.
 """
@@ -14,9 +14,9 @@ from typing import Any
 
 import torch
 
-from harness.difficulty.attention import answer_attention
 from harness.difficulty.cmab import released_layer_index, rho_paper, rho_released
 from harness.lmms.plugin import HarnessVLM
+from harness.models.attention import answer_attention
 
 PAYLOAD_MARKER = "\n<<cmab>>"
 

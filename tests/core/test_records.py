@@ -7,7 +7,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from harness.records import (
+from harness.core.records import (
     COLUMNS,
     Record,
     RecordValidationError,

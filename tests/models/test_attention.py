@@ -10,8 +10,8 @@ import pytest
 import torch
 from PIL import Image, ImageDraw
 
-from harness.difficulty.attention import answer_attention, answer_ids, masses_from_generate
 from harness.difficulty.cmab import rho_paper, rho_released
+from harness.models.attention import answer_attention, answer_ids, masses_from_generate
 from harness.models.loader import load_model_and_processor
 
 

@@ -23,13 +23,13 @@ from typing import Any
 
 import torch
 
+from harness.core.paths import data_root
+from harness.core.records import config_hash, write_records
+from harness.core.tables import TierTableError, attach_tiers, per_tier, read_difficulty, tier_column
 from harness.lmms.samples import SampleLogError, read_sample_log, samples_to_records
 from harness.models.loader import ModelIdentity, model_identity
-from harness.paper6.data import benchmarks_in, check_local_data, data_dir
-from harness.paths import data_root, tasks_dir
-from harness.records import config_hash, write_records
+from harness.paper6.data import benchmarks_in, check_local_data, data_dir, include_path
 from harness.report.metrics import task_metrics
-from harness.report.tiers import TierTableError, attach_tiers, per_tier, read_difficulty, tier_column
 
 DEFAULT_BACKEND = "harness_vlm"
 # Settings that change what a model answers; device, batch size and process count must not.
@@ -118,7 +118,7 @@ def build_command(cfg: EvalConfig, model_path: str, raw_dir: Path, journal: Path
         "--tasks",
         ",".join(cfg.tasks),
         "--include_path",
-        str(tasks_dir()),
+        str(include_path()),
         "--batch_size",
         str(cfg.batch_size),
         "--log_samples",

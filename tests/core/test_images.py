@@ -5,7 +5,7 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from harness.images import decode_image
+from harness.core.images import decode_image
 
 
 def _bytes(image: Image.Image, fmt: str = "PNG") -> dict[str, object]:
@@ -49,9 +49,9 @@ def test_bad_cells_name_the_item(cell: object, message: str) -> None:
 
 
 def test_huge_images_are_refused_before_decoding(monkeypatch: pytest.MonkeyPatch) -> None:
-    import harness.images
+    import harness.core.images
 
-    monkeypatch.setattr(harness.images, "MAX_PIXELS", 100 * 100)
+    monkeypatch.setattr(harness.core.images, "MAX_PIXELS", 100 * 100)
     cell = _bytes(Image.new("L", (200, 200)))
     with pytest.raises(ValueError, match=r"item '9'.*200x200.*decompression bomb"):
         decode_image(cell, "item '9'")

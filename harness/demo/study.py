@@ -15,42 +15,15 @@ from __future__ import annotations
 
 import json
 import time
-from dataclasses import dataclass, field
 from pathlib import Path
 
 import pandas as pd
 
+from harness.demo.config import ARMS, BENCHMARK_TASKS, POOL, DemoConfig
 from harness.difficulty.cmab import CMABConfig
 from harness.difficulty.cmab_runner import CMABRequest, CMABRun
-from harness.difficulty.pism import PISMConfig
 from harness.difficulty.pism_runner import PISMRun, ScoreRequest
 from harness.synth.suite import DEFAULT_TASKS
-
-POOL = "harness_synth_pool"
-BENCHMARK_TASKS = ["harness_synth_mmstar", "harness_synth_mmmu", "harness_synth_mathvista",
-                   "harness_synth_ocrbench", "harness_synth_hallusion", "harness_synth_mmvet"]  # fmt: skip
-ARMS = {  # name: (paradigm, grpo subset, sft subset)
-    "grpo-mid-hard": ("grpo_only", "mid+hard", None),
-    "grpo-random": ("grpo_only", "random:mid+hard", None),
-    "sft-mid-grpo-hard": ("sft_grpo", "hard", "mid"),
-}
-
-
-@dataclass
-class DemoConfig:
-    out: Path = Path("runs/demo")
-    quick: bool = False
-    seeds: tuple[int, ...] = (0, 1, 2)
-    pool_items: int = 160
-    bench_items: int = 60
-    pism: PISMConfig = field(default_factory=lambda: PISMConfig(ratios=(0.0, 0.2, 0.4, 0.6, 0.8), k=5))
-    grpo_steps: int = 60
-    sft_steps: int = 20
-
-    @classmethod
-    def quick_config(cls, out: Path) -> DemoConfig:
-        return cls(out=out, quick=True, seeds=(0, 1), pool_items=64, bench_items=10,
-                   pism=PISMConfig(ratios=(0.0, 0.3, 0.6, 0.9), k=2), grpo_steps=3, sft_steps=3)  # fmt: skip
 
 
 def _log(msg: str) -> None:
@@ -96,8 +69,8 @@ def train(cfg: DemoConfig, model_path: str) -> dict[str, list[Path]]:
 
 def evaluate(cfg: DemoConfig, models: dict[str, str]) -> dict[str, Path]:
     """harness eval of each model on the six benchmarks (skipped when its summaries exist)."""
-    from harness.lmms.runner import EvalConfig
-    from harness.lmms.runner import evaluate as run_eval
+    from harness.evaluation.runner import EvalConfig
+    from harness.evaluation.runner import evaluate as run_eval
     from harness.models.loader import model_identity
 
     runs = {}
@@ -114,7 +87,7 @@ def evaluate(cfg: DemoConfig, models: dict[str, str]) -> dict[str, Path]:
 
 
 def run_demo(cfg: DemoConfig) -> Path:
-    from harness.lmms.runner import resolve_model
+    from harness.evaluation.runner import resolve_model
     from harness.synth.models import DEFAULT_MODEL
 
     started = time.time()
@@ -127,7 +100,7 @@ def run_demo(cfg: DemoConfig) -> Path:
         **{p.name: str(p.resolve()) for paths in checkpoints.values() for p in paths},
     }
     runs = evaluate(cfg, models)
-    from harness.demo_report import write_report
+    from harness.demo.report import write_report
 
     report = write_report(cfg, tables, checkpoints, runs)
     seconds = time.time() - started

@@ -1,7 +1,7 @@
 """The embedded base model: the tiny Qwen2.5-VL architecture, SFT-trained on the `pretrain` suite
 (synthetic items in the six formats, disjoint from the benchmarks and from the training pool).
 
-    python -m harness.synth.base_model --out DIR [--seed 0]
+    python -m harness.train.base_model --out DIR [--seed 0]
 
 regenerates the shipped weights byte for byte (same seed, same library versions, CPU,
 OMP_NUM_THREADS=1). The model answers in the <think>...</think><answer>...</answer> format that

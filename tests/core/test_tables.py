@@ -3,8 +3,8 @@ import json
 import pandas as pd
 import pytest
 
+from harness.core.tables import TierTableError, attach_tiers, per_tier, read_difficulty
 from harness.report.metrics import task_metrics
-from harness.report.tiers import TierTableError, attach_tiers, per_tier, read_difficulty
 
 
 def _records(n: int = 6) -> pd.DataFrame:

@@ -13,11 +13,7 @@ from typing import Any
 
 import pandas as pd
 
-from harness.records import TIERS
-
-UNTIERED = "untiered"
-TIER_ORDER = (*TIERS, UNTIERED)
-TIER_COLUMNS = ("pism_tier", "cmab_tier")
+from harness.core.constants import TIER_COLUMNS, TIER_ORDER, UNTIERED
 
 
 class TierTableError(ValueError):

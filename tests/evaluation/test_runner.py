@@ -12,10 +12,10 @@ from pathlib import Path
 import datasets
 import pytest
 
-from harness.lmms.runner import EvalConfig, build_command
+from harness.core.paths import tasks_dir
+from harness.core.records import read_records
+from harness.evaluation.runner import EvalConfig, build_command
 from harness.lmms.task_utils import score_synthetic
-from harness.paths import tasks_dir
-from harness.records import read_records
 from harness.synth.datasets import build_suite
 
 pytestmark = pytest.mark.slow

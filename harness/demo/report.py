@@ -7,6 +7,8 @@ from typing import TYPE_CHECKING
 
 import pandas as pd
 
+from harness.core.constants import TIERS
+from harness.core.tables import attach_tiers
 from harness.difficulty.agreement import tier_agreement
 from harness.difficulty.cmab import CMABConfig
 from harness.difficulty.plots import plot_cmab, plot_pism
@@ -15,10 +17,9 @@ from harness.report.compare_render import to_markdown, write_all
 from harness.report.leaderboard import entry_from_records, render
 from harness.report.seeds import seed_table
 from harness.report.seeds import to_markdown as seeds_markdown
-from harness.report.tiers import attach_tiers
 
 if TYPE_CHECKING:
-    from harness.demo import DemoConfig
+    from harness.demo.config import DemoConfig
 
 
 def _headline(runs: dict[str, pd.DataFrame]) -> list[str]:
@@ -42,7 +43,7 @@ def write_report(
     checkpoints: dict[str, list[Path]],
     runs: dict[str, Path],
 ) -> Path:
-    from harness.demo import BENCHMARK_TASKS, POOL
+    from harness.demo.config import BENCHMARK_TASKS, POOL
 
     out = cfg.out / "report"
     out.mkdir(parents=True, exist_ok=True)
@@ -63,9 +64,7 @@ def write_report(
     agreement = tier_agreement(pool_pism, pool_cmab, "pism_tier", "cmab_tier").to_markdown("PISM", "CMAB")
     board = render([entry_from_records(df, name, "demo") for name, df in loaded.items()])
     (out / "leaderboard.md").write_text(board)
-    tiers = (
-        pool_pism["pism_tier"].value_counts().reindex(["easy", "medium", "hard", "unsolved"], fill_value=0)
-    )
+    tiers = pool_pism["pism_tier"].value_counts().reindex(list(TIERS), fill_value=0)
     lines = [
         f"# The study on the embedded default{' (quick)' if cfg.quick else ''}",
         "",

@@ -1,0 +1,11 @@
+"""Names every layer shares, defined once: difficulty tiers and the columns that carry them."""
+
+from __future__ import annotations
+
+# Difficulty tiers, easiest first (PISM and CMAB give the same four; DESIGN: docs/architecture.md).
+TIERS: tuple[str, ...] = ("easy", "medium", "hard", "unsolved")
+# Items a difficulty table does not cover: reported as their own group, never dropped.
+UNTIERED = "untiered"
+TIER_ORDER: tuple[str, ...] = (*TIERS, UNTIERED)
+# The record / difficulty-table columns that hold a tier, one per difficulty method.
+TIER_COLUMNS: tuple[str, ...] = ("pism_tier", "cmab_tier")

@@ -1,0 +1,34 @@
+"""What the demo runs: the pool, the six synthetic benchmarks, the arms and the sizes (full or quick)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from harness.difficulty.pism import PISMConfig
+
+POOL = "harness_synth_pool"
+BENCHMARK_TASKS = ["harness_synth_mmstar", "harness_synth_mmmu", "harness_synth_mathvista",
+                   "harness_synth_ocrbench", "harness_synth_hallusion", "harness_synth_mmvet"]  # fmt: skip
+ARMS = {  # name: (paradigm, grpo subset, sft subset)
+    "grpo-mid-hard": ("grpo_only", "mid+hard", None),
+    "grpo-random": ("grpo_only", "random:mid+hard", None),
+    "sft-mid-grpo-hard": ("sft_grpo", "hard", "mid"),
+}
+
+
+@dataclass
+class DemoConfig:
+    out: Path = Path("runs/demo")
+    quick: bool = False
+    seeds: tuple[int, ...] = (0, 1, 2)
+    pool_items: int = 160
+    bench_items: int = 60
+    pism: PISMConfig = field(default_factory=lambda: PISMConfig(ratios=(0.0, 0.2, 0.4, 0.6, 0.8), k=5))
+    grpo_steps: int = 60
+    sft_steps: int = 20
+
+    @classmethod
+    def quick_config(cls, out: Path) -> DemoConfig:
+        return cls(out=out, quick=True, seeds=(0, 1), pool_items=64, bench_items=10,
+                   pism=PISMConfig(ratios=(0.0, 0.3, 0.6, 0.9), k=2), grpo_steps=3, sft_steps=3)  # fmt: skip

@@ -4,7 +4,7 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
-# Shared 2-core machines: torch's default threading runs 3-15x slower under load (DESIGN §9).
+# Shared 2-core machines: torch's default threading runs 3-15x slower under load (docs/architecture.md §9).
 export OMP_NUM_THREADS ?= 1
 # Offline by default (the default suite and model are embedded), unless TASKS names one of the six
 # benchmarks and no DATA_DIR holds local copies: those download from the hub.
@@ -17,6 +17,8 @@ export HF_DATASETS_OFFLINE ?= 1
 export TRANSFORMERS_OFFLINE ?= 1
 endif
 export TOKENIZERS_PARALLELISM ?= false
+# Generated data and models of make runs stay in the checkout (an installed harness uses ~/.cache/harness).
+export HARNESS_HOME ?= $(CURDIR)/.cache/harness
 
 MODEL ?=
 TASKS ?=
@@ -117,6 +119,7 @@ lint: setup
 	$(BIN)/ruff check harness tests benchmarks
 	$(BIN)/ruff format --check harness tests benchmarks
 	$(BIN)/mypy
+	$(BIN)/lint-imports
 
 format: setup
 	$(BIN)/ruff format harness tests benchmarks

@@ -1,9 +1,18 @@
-"""Shared fixtures: an isolated harness data root and the embedded tiny model."""
+"""Shared fixtures: a test session writes only inside its own temporary folder, and builds its data
+and models there from scratch.
+
+Every cache a library might write to (Hugging Face hub and datasets, matplotlib, torch, the XDG
+cache, the harness home) points into one folder per session, set before any test module imports
+those libraries (`datasets` reads its cache path at import time). Under pytest-xdist each worker
+gets its own folder.
+"""
 
 from __future__ import annotations
 
+import atexit
 import os
-from collections.abc import Iterator
+import shutil
+import tempfile
 from pathlib import Path
 
 import pytest
@@ -11,20 +20,29 @@ import pytest
 os.environ.setdefault("OMP_NUM_THREADS", "1")
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("HF_DATASETS_OFFLINE", "1")
+os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
 os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
 
+SESSION_DIR = Path(tempfile.mkdtemp(prefix="harness-tests-"))
+CACHES = {
+    "HARNESS_HOME": "harness_home",
+    "HF_HOME": "hf",
+    "HF_DATASETS_CACHE": "hf/datasets",
+    "XDG_CACHE_HOME": "xdg-cache",
+    "MPLCONFIGDIR": "matplotlib",
+    "TORCH_HOME": "torch",
+    "TORCHINDUCTOR_CACHE_DIR": "torchinductor",
+    "TRITON_CACHE_DIR": "triton",
+}
+for _var, _sub in CACHES.items():
+    os.environ[_var] = str(SESSION_DIR / _sub)
+atexit.register(shutil.rmtree, SESSION_DIR, ignore_errors=True)
 
-@pytest.fixture(scope="session", autouse=True)
-def harness_home(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
-    """Every test session builds its data and models from scratch in its own data root."""
-    home = tmp_path_factory.mktemp("harness_home")
-    old = os.environ.get("HARNESS_HOME")
-    os.environ["HARNESS_HOME"] = str(home)
-    yield home
-    if old is None:
-        os.environ.pop("HARNESS_HOME", None)
-    else:
-        os.environ["HARNESS_HOME"] = old
+
+@pytest.fixture(scope="session")
+def harness_home() -> Path:
+    """The session's harness data root (generated datasets and models)."""
+    return Path(os.environ["HARNESS_HOME"])
 
 
 @pytest.fixture(scope="session")

@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
-# Difficulty tiers, easiest first (PISM and CMAB give the same four; DESIGN: docs/architecture.md).
+# Difficulty tiers, easiest first (PISM and CMAB give the same four: docs/architecture.md §4, §5).
 TIERS: tuple[str, ...] = ("easy", "medium", "hard", "unsolved")
 # Items a difficulty table does not cover: reported as their own group, never dropped.
 UNTIERED = "untiered"
 TIER_ORDER: tuple[str, ...] = (*TIERS, UNTIERED)
 # The record / difficulty-table columns that hold a tier, one per difficulty method.
 TIER_COLUMNS: tuple[str, ...] = ("pism_tier", "cmab_tier")
+
+# The embedded default study: the model, tasks and training pool used when none are named.
+DEFAULT_MODEL = "tiny-base"
+DEFAULT_TASKS: tuple[str, ...] = ("harness_synth6",)
+POOL_TASK = "harness_synth_pool"

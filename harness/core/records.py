@@ -1,4 +1,4 @@
-"""The per-item record every stage reads and writes (DESIGN §3), with parquet/jsonl I/O.
+"""The per-item record every stage reads and writes (docs/architecture.md §3), with parquet/jsonl I/O.
 
 One record = one item answered by one model on one task. Records are stored as a table (one row per
 record) with a fixed Arrow schema, and validated on every read and write: a bad record is reported
@@ -20,6 +20,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from harness.core.constants import TIERS
+from harness.core.errors import InputError
 
 
 @dataclass
@@ -91,7 +92,7 @@ _STRING_FIELDS = {f.name for f in SCHEMA if f.type == _STR}
 _FLOAT_FIELDS = {"score", "pism_lambda_star", "cmab_rho"}
 
 
-class RecordValidationError(ValueError):
+class RecordValidationError(InputError):
     """Raised when records are malformed; the message lists each problem with its item_id."""
 
     def __init__(self, problems: Sequence[str], source: str = "records") -> None:

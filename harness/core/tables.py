@@ -14,9 +14,10 @@ from typing import Any
 import pandas as pd
 
 from harness.core.constants import TIER_COLUMNS, TIER_ORDER, UNTIERED
+from harness.core.errors import InputError
 
 
-class TierTableError(ValueError):
+class TierTableError(InputError):
     """A difficulty table that cannot be applied to these records (the message names the items)."""
 
 

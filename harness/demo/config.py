@@ -5,9 +5,10 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from harness.core.constants import POOL_TASK
 from harness.difficulty.pism import PISMConfig
 
-POOL = "harness_synth_pool"
+POOL = POOL_TASK
 BENCHMARK_TASKS = ["harness_synth_mmstar", "harness_synth_mmmu", "harness_synth_mathvista",
                    "harness_synth_ocrbench", "harness_synth_hallusion", "harness_synth_mmvet"]  # fmt: skip
 ARMS = {  # name: (paradigm, grpo subset, sft subset)

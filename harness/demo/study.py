@@ -87,8 +87,8 @@ def evaluate(cfg: DemoConfig, models: dict[str, str]) -> dict[str, Path]:
 
 
 def run_demo(cfg: DemoConfig) -> Path:
+    from harness.core.constants import DEFAULT_MODEL
     from harness.evaluation.runner import resolve_model
-    from harness.synth.models import DEFAULT_MODEL
 
     started = time.time()
     cfg.out.mkdir(parents=True, exist_ok=True)

@@ -1,6 +1,6 @@
 """CMAB: Cross-Modality Attention Balance, from an answer's attention masses to ρ̄ and a tier.
 
-DESIGN §5. For answer token t and decoder layer l, ρ(l,t) = S_img / S_txt (heads averaged);
+docs/architecture.md §5. For answer token t and decoder layer l, ρ(l,t) = S_img / S_txt (heads averaged);
 ρ_t = exp(mean over layers 2..L−1 (1-indexed) of log(ρ(l,t) + ε)); ρ̄ = mean over tokens of ρ_t.
 A correctly answered item is *hard* when its attention is balanced (0.4 ≤ ρ̄ ≤ 1.6), *medium* when
 near balance, *easy* otherwise; a wrongly answered item is *unsolved*.
@@ -79,7 +79,7 @@ def rho(att: AnswerAttention, cfg: CMABConfig) -> float:
 
 
 def cmab_tier(rho_bar: float, correct: bool, cfg: CMABConfig = CMABConfig()) -> str:
-    """The tier of one item (boundaries inclusive as DESIGN §5 writes them)."""
+    """The tier of one item (boundaries inclusive as docs/architecture.md §5 writes them)."""
     if not correct:
         return "unsolved"
     if math.isnan(rho_bar):

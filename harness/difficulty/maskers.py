@@ -1,4 +1,4 @@
-"""Image maskers for PISM (DESIGN §4): hide a fraction λ of an image, reproducibly.
+"""Image maskers for PISM (docs/architecture.md §4): hide a fraction λ of an image, reproducibly.
 
 Every masker is seeded by (item_id, λ, k), so the k-th masked copy of an item at ratio λ is the
 same image in every run, on every rank, in adaptive and exhaustive schedules alike. Images of any

@@ -1,4 +1,4 @@
-"""PISM: Progressive Image Semantic Masking (DESIGN §4) — curves, λ*, tiers, and the exact
+"""PISM: Progressive Image Semantic Masking (docs/architecture.md §4) — curves, λ*, tiers, and the exact
 adaptive schedule.
 
 An item's difficulty is how much of its image can be hidden before the model stops solving it:

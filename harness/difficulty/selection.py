@@ -1,4 +1,4 @@
-"""Training subsets from a difficulty table (DESIGN §6), each with a manifest.
+"""Training subsets from a difficulty table (docs/architecture.md §6), each with a manifest.
 
 Policies name tiers: `mid+hard`, `hard`, `mid`, `easy`, `unsolved`, `full`; `random:<policy>` is a
 seeded control of exactly the size of that policy's subset, drawn from the whole table, so a

@@ -21,8 +21,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
-import torch
-
+from harness.core.errors import InputError, StageError
 from harness.core.paths import data_root
 from harness.core.records import config_hash, write_records
 from harness.core.tables import TierTableError, attach_tiers, per_tier, read_difficulty, tier_column
@@ -36,7 +35,7 @@ DEFAULT_BACKEND = "harness_vlm"
 _NON_SEMANTIC_MODEL_ARGS = {"pretrained", "device", "device_map", "batch_size", "journal"}
 
 
-class EvalError(RuntimeError):
+class EvalError(StageError):
     """An evaluation did not produce complete results; the message says why."""
 
 
@@ -65,6 +64,8 @@ class EvalConfig:
     judge_cache: Path | None = None
 
     def resolved_device(self) -> str:
+        import torch
+
         return self.device or ("cuda" if torch.cuda.is_available() else "cpu")
 
 
@@ -263,8 +264,8 @@ def evaluate(
     try:
         tables = [(p, read_difficulty(p)) for p in cfg.difficulty]
         check_local_data(cfg.tasks)
-    except (FileNotFoundError, TierTableError) as e:
-        raise EvalError(str(e)) from e
+    except FileNotFoundError as e:
+        raise InputError(str(e)) from e
     journal = journal_dir(cfg, identity, model_dir) if cfg.backend == DEFAULT_BACKEND else None
     cmd = build_command(cfg, model_path, raw_dir, journal)
     started = time.time()
@@ -307,7 +308,7 @@ def evaluate(
             try:
                 df = attach_tiers(df, table, str(table_path))
             except TierTableError as e:
-                raise EvalError(f"task {task!r}: {e}") from e
+                raise InputError(f"task {task!r}: {e}") from e
             by_tier[tier_column(table)] = per_tier(df, tier_column(table), task_metrics)
         records_path = write_records(df, model_dir / task / "records.parquet")
         scored = df["score"].dropna()
@@ -362,9 +363,9 @@ def resolve_model(model: str) -> tuple[str, ModelIdentity]:
     path = Path(model).expanduser()
     if path.exists():
         if not (path / "config.json").exists():
-            raise EvalError(f"{path} is not a model directory (no config.json)")
+            raise InputError(f"--model: {path} is not a model directory (no config.json)")
         return str(path.resolve()), model_identity(path)
     if re.fullmatch(r"[\w.-]+/[\w.-]+", model) and not model.startswith("."):
         # A hub id such as Qwen/Qwen2.5-VL-7B-Instruct (needs network or a populated HF cache).
         return model, ModelIdentity(name=_label_for(model), path=model, weights_hash=None)
-    raise EvalError(f"model not found: {model!r} is not an embedded model, a local directory or a hub id")
+    raise InputError(f"--model: {model!r} is not an embedded model, a local directory or a hub id")

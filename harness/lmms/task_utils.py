@@ -8,7 +8,9 @@ everything the harness needs to build one record per item; `record` aggregates t
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 from PIL import Image
@@ -121,3 +123,11 @@ def synthetic_results(benchmark: str) -> Callable[[dict[str, Any], list[str]], d
 def count_records(items: list[Any]) -> int:
     """Aggregation for the `record` metric: how many items produced a record."""
     return len(items)
+
+
+_NAME_LINE = re.compile(r"^(?:task|group):[ \t]*([\w.-]+)[ \t]*$", re.MULTILINE)
+
+
+def folder_task_names(folder: Path) -> set[str]:
+    """Task and group names a task folder defines (read from its YAMLs, without lmms-eval's index)."""
+    return {m.group(1) for path in folder.rglob("*.yaml") for m in _NAME_LINE.finditer(path.read_text())}

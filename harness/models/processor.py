@@ -1,7 +1,7 @@
 """An image-only Qwen2.5-VL processor that loads with or without torchvision.
 
 transformers 5.x builds `Qwen2_5_VLProcessor` with a video processor, and the video processor needs
-torchvision. On CPU machines torchvision may be missing or broken (DESIGN §9), and nothing in this
+torchvision. On CPU machines torchvision may be missing or broken (docs/architecture.md §9), and nothing in this
 harness feeds video. This subclass drops the video processor and uses the PIL image backend; on disk
 it is an ordinary `Qwen2_5_VLProcessor` directory, so `AutoProcessor` loads it wherever torchvision
 works.

@@ -14,12 +14,13 @@ from typing import Any
 import pandas as pd
 from tqdm import tqdm
 
+from harness.core.errors import InputError
 from harness.core.records import frame_to_rows, to_frame
 from harness.paper6.registry import BENCHMARKS
 from harness.scoring.verdict import JudgeLike
 
 
-class RescoreError(ValueError):
+class RescoreError(InputError):
     """Records that cannot be re-scored (the message names the items)."""
 
 

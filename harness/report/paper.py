@@ -30,6 +30,7 @@ from pathlib import Path
 import pandas as pd
 from scipy.stats import norm
 
+from harness.core.errors import InputError
 from harness.stats.power import mde_paired, power_paired
 
 # The paper's published numbers ship with the package; the rendered tables go to PAPER_DIR
@@ -50,7 +51,7 @@ DISCORDANCES = (0.10, 0.20, 0.30)
 REFERENCE = ("grpo_only", "mid+hard")
 
 
-class PaperDataError(ValueError):
+class PaperDataError(InputError):
     """The paper results file is malformed (the message says where)."""
 
 

@@ -1,4 +1,4 @@
-"""Paired statistics for comparing checkpoints item by item (DESIGN §8)."""
+"""Paired statistics for comparing checkpoints item by item (docs/architecture.md §8)."""
 
 from harness.stats.align import Aligned, AlignmentReport, align
 from harness.stats.effects import (

@@ -1,6 +1,6 @@
 """Effects built on the paired tests: tier interaction, seed-level comparison, non-inferiority gate.
 
-DESIGN §8: does a training change help hard items more than easy ones (interaction), does an arm beat
+docs/architecture.md §8: does a training change help hard items more than easy ones (interaction), does an arm beat
 another across training seeds (seed level), and may a new checkpoint replace the reference (CI gate).
 """
 
@@ -129,7 +129,7 @@ def seed_level(scores_a: Any, scores_b: Any, level: float = 0.95) -> SeedLevelRe
 
 
 class Decision(enum.Enum):
-    """Outcome of the non-inferiority gate (DESIGN §8 calls INCONCLUSIVE "WARN"; the CLI exits 0 with a
+    """Outcome of the non-inferiority gate (docs/architecture.md §8 calls INCONCLUSIVE "WARN"; the CLI exits 0 with a
     warning on it, or 1 under --strict)."""
 
     PASS = "PASS"

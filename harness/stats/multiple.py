@@ -1,4 +1,4 @@
-"""Multiplicity corrections over a family of paired tests (DESIGN §8).
+"""Multiplicity corrections over a family of paired tests (docs/architecture.md §8).
 
 Holm controls the family-wise error over the six benchmark-level p-values, where one false "better"
 claim is what a reader would hold against the paper; Benjamini-Hochberg controls the false discovery

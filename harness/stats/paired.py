@@ -1,4 +1,4 @@
-"""Paired comparisons of two checkpoints scored on the same items (DESIGN §8).
+"""Paired comparisons of two checkpoints scored on the same items (docs/architecture.md §8).
 
 `a[i]` and `b[i]` are the scores of checkpoints A and B on item i (0/1, or continuous in [0, 1]).
 Pairing removes the item-difficulty variance both checkpoints share, which is most of the variance
@@ -232,7 +232,7 @@ def compare(
     seed: int = 0,
     method: Method = "percentile",
 ) -> PairedResult:
-    """The paired test DESIGN §8 prescribes for these scores.
+    """The paired test docs/architecture.md §8 prescribes for these scores.
 
     Clusters → cluster-robust t; binary → exact McNemar with Tango CI; continuous → sign-flip
     permutation p with a paired bootstrap CI. `kind="auto"` calls scores binary when all are 0/1.

@@ -1,4 +1,4 @@
-"""Power of the paired binary comparison (exact McNemar), for flagging underpowered cells (DESIGN §8).
+"""Power of the paired binary comparison (exact McNemar), for flagging underpowered cells (docs/architecture.md §8).
 
 A cell whose test cannot detect the effects that matter is reported "underpowered", not "no
 difference". With n items, discordance ψ = P(a ≠ b) and true difference δ = p01 − p10:

@@ -24,7 +24,6 @@ EMBEDDED_MODELS: dict[str, Callable[[Path], Path] | None] = {
     # Random weights: exercises every code path, solves nothing.
     "tiny-random": _build_tiny_random,
 }
-DEFAULT_MODEL = "tiny-base"
 
 
 def ensure_embedded_model(name: str, root: Path | None = None) -> Path:

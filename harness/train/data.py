@@ -7,7 +7,7 @@ from typing import Any
 
 import datasets
 
-# The answer format GRPO rewards; SFT targets use it too unless configured otherwise (DESIGN §7).
+# The answer format GRPO rewards; SFT targets use it too unless configured otherwise (docs/architecture.md §7).
 TARGET_FORMATS = {
     "think_answer": "<think>{rationale}</think><answer>{answer}</answer>",
     "answer_only": "<answer>{answer}</answer>",

@@ -1,7 +1,7 @@
 """GRPO rewards: a strict accuracy reward and a format reward, in TRL's and verl's function forms.
 
 Why strict: GRPO optimises whatever the reward pays for. A reward that pays when the right word
-appears somewhere is learnt as "name every option" (DESIGN §7). So the accuracy reward scores only
+appears somewhere is learnt as "name every option" (docs/architecture.md §7). So the accuracy reward scores only
 the content of exactly one `<answer>...</answer>` block lying outside any `<think>` block (none or
 several blocks score 0; text outside the block never counts), and that content must state one
 answer. Rules by `answer_type` (content = the stripped text inside the block; empty scores 0):

@@ -1,6 +1,6 @@
 """Export a selected training subset, its reward function and a launch script for verl (Ray).
 
-TRL covers one machine; multi-node GRPO runs go through verl (DESIGN §7). verl needs the data as
+TRL covers one machine; multi-node GRPO runs go through verl (docs/architecture.md §7). verl needs the data as
 parquet in its RL dataset schema, a reward function it can import by path, and a long list of
 Hydra overrides. Writing all three from the same selection keeps a verl run comparable with a TRL
 run: same items, same prompt, and a reward that is the harness's own source text.
@@ -235,3 +235,34 @@ def export_verl(
     }
     paths["manifest"].write_text(json.dumps(manifest, indent=2) + "\n")
     return paths
+
+
+def export_subset(
+    out: Path,
+    subset: str = "full",
+    difficulty: Path | None = None,
+    items: str = "harness_synth_pool",
+    preset: str = "paper",
+    model_path: str = DEFAULT_MODEL,
+    seed: int = 0,
+    n_gpus: int = 8,
+) -> dict[str, Path]:
+    """`harness export-verl`: the pool task's items, narrowed to a selection policy of a difficulty
+    table (selection.json beside the export), exported with the preset's prompt settings."""
+    from harness.core.errors import InputError
+    from harness.core.tables import read_difficulty
+    from harness.difficulty.selection import select
+    from harness.train.data import subset as take
+    from harness.train.grpo import grpo_recipe
+    from harness.train.pipeline import training_items
+
+    if difficulty is None and subset != "full":
+        raise InputError(f"--subset {subset!r} needs --difficulty")
+    rows = training_items(items)
+    if difficulty is not None:
+        sel = select(read_difficulty(difficulty), subset, seed)
+        rows = take(rows, sel.item_ids)
+        sel.write(out / "selection.json")
+    recipe = grpo_recipe(preset)
+    return export_verl(rows, out, system_prompt=recipe.system_prompt, prompt_suffix=recipe.prompt_suffix,
+                       model_path=model_path, n_gpus=n_gpus)  # fmt: skip

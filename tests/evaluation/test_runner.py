@@ -121,22 +121,26 @@ def test_task_that_raises_makes_eval_fail_with_the_cause(tmp_path: Path) -> None
         env={"HARNESS_TASKS_DIR": str(tasks)},
     )
     assert proc.returncode == 1
-    assert "harness eval failed" in proc.stderr
+    assert "harness eval: failed: evaluation failed" in proc.stderr
     # lmms-eval post-processes documents in parallel, so any of the three may be the one that raised.
     assert re.search(r"scorer exploded on mini-0000[0-2]", proc.stderr)
     assert not (tmp_path / "out" / "tiny-random" / "harness_test_broken" / "records.parquet").exists()
 
 
 def test_unknown_task_fails_clearly(tmp_path: Path) -> None:
-    proc = run_cli("--model", "tiny-random", "--tasks", "harness_no_such_task", "--out", str(tmp_path))
-    assert proc.returncode == 1
-    assert "harness eval failed" in proc.stderr
+    proc = run_cli("--model", "tiny-random", "--tasks", "harness_synth_mmstr", "--out", str(tmp_path))
+    assert proc.returncode == 2
+    assert "--tasks: no harness task named 'harness_synth_mmstr'" in proc.stderr
+    assert "harness_synth_mmstar" in proc.stderr  # the known names are listed
+    assert not (tmp_path / "tiny-random").exists()  # refused before the model was built or run
 
 
 def test_missing_model_fails_before_running(tmp_path: Path) -> None:
     proc = run_cli("--model", str(tmp_path / "nowhere"), "--out", str(tmp_path))
-    assert proc.returncode == 1
-    assert "model not found" in proc.stderr
+    assert proc.returncode == 2
+    assert (
+        "--model:" in proc.stderr and "is not an embedded model, a local directory or a hub id" in proc.stderr
+    )
 
 
 def test_data_parallel_command_uses_accelerate_on_cpu(tmp_path: Path) -> None:

@@ -1,0 +1,119 @@
+"""`score_pism`, `score_cmab`, `agree`, `select`: item difficulty, its tiers and training subsets."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pandas as pd
+
+from harness.api._configs import AgreeConfig, ScoreCmabConfig, ScorePismConfig, SelectConfig
+from harness.core.errors import InputError
+from harness.core.tables import read_difficulty, tier_column
+from harness.difficulty.agreement import Agreement, tier_agreement
+from harness.difficulty.selection import Selection
+from harness.difficulty.selection import select as select_items
+from harness.evaluation.runner import resolve_model
+
+
+@dataclass
+class ScoreResult:
+    """A difficulty run: its folder, the table (one row per item, with the tier) and its plot."""
+
+    out: Path
+    table: pd.DataFrame = field(repr=False)
+    table_path: Path
+    plot: Path
+    model: str
+
+    @property
+    def tier_column(self) -> str:
+        return tier_column(self.table)
+
+    def tier_counts(self) -> pd.Series:
+        from harness.core.constants import TIERS
+
+        return self.table[self.tier_column].value_counts().reindex(list(TIERS), fill_value=0)
+
+
+def score_pism(config: ScorePismConfig) -> ScoreResult:
+    """PISM difficulty of `config.task`'s items; resumes an interrupted run in the same folder."""
+    from harness.difficulty.pism import PISMConfig, TierThresholds
+    from harness.difficulty.pism_runner import PISMRun, ScoreRequest
+    from harness.difficulty.plots import plot_pism
+
+    model_path, identity = resolve_model(config.model)
+    try:
+        pism = PISMConfig(ratios=config.ratios, k=config.k, tau=config.tau, temperature=config.temperature,
+                          masker=config.masker, thresholds=TierThresholds(convention=config.convention),
+                          max_new_tokens=config.max_new_tokens)  # fmt: skip
+    except ValueError as e:
+        raise InputError(str(e)) from e
+    req = ScoreRequest(model_path=model_path, model_name=identity.name, source_task=config.task, out=config.out,
+                       config=pism, full_curve=config.full_curve, wave=config.wave,
+                       batch_size=config.batch_size, limit=config.limit)  # fmt: skip
+    table = PISMRun(req).run()
+    plot = plot_pism(table, pism, config.out)
+    return ScoreResult(config.out, table, config.out / "difficulty.parquet", plot, identity.name)
+
+
+def score_cmab(config: ScoreCmabConfig) -> ScoreResult:
+    """CMAB difficulty of `config.task`'s items; resumes an interrupted run in the same folder."""
+    from harness.difficulty.cmab import CMABConfig
+    from harness.difficulty.cmab_runner import CMABRequest, CMABRun
+    from harness.difficulty.plots import plot_cmab
+
+    model_path, identity = resolve_model(config.model)
+    cmab = CMABConfig(variant=config.variant, released_layer=config.released_layer, hard=config.hard,
+                      medium=config.medium, max_new_tokens=config.max_new_tokens)  # fmt: skip
+    req = CMABRequest(model_path, identity.name, config.task, config.out, cmab, batch_size=config.batch_size,
+                      limit=config.limit)  # fmt: skip
+    table = CMABRun(req).run()
+    plot = plot_cmab(table, cmab, config.out)
+    return ScoreResult(config.out, table, config.out / "difficulty.parquet", plot, identity.name)
+
+
+@dataclass
+class AgreeResult:
+    agreement: Agreement
+    markdown: str
+    path: Path | None
+
+
+def agree(config: AgreeConfig) -> AgreeResult:
+    """Agreement of two difficulty tables' tiers (confusion table, Cohen's κ with its CI)."""
+    tables = [read_difficulty(p) for p in (config.first, config.second)]
+    columns = [tier_column(t) for t in tables]
+    names = [
+        f"{c.split('_')[0].upper()} ({_run_name(p)})"
+        for c, p in zip(columns, (config.first, config.second), strict=True)
+    ]
+    try:
+        agreement = tier_agreement(tables[0], tables[1], columns[0], columns[1])
+    except ValueError as e:
+        raise InputError(str(e)) from e
+    text = agreement.to_markdown(*names)
+    if config.out is not None:
+        config.out.parent.mkdir(parents=True, exist_ok=True)
+        config.out.write_text(text)
+    return AgreeResult(agreement, text, config.out)
+
+
+def _run_name(path: Path) -> str:
+    return path.name if path.is_dir() else path.parent.name
+
+
+@dataclass
+class SelectResult:
+    selection: Selection
+    path: Path | None
+
+
+def select(config: SelectConfig) -> SelectResult:
+    """The items of a training subset (a tier policy, or a size-matched seeded random control)."""
+    try:
+        selection = select_items(read_difficulty(config.difficulty), config.policy, config.seed)
+    except (ValueError, KeyError) as e:
+        raise InputError(str(e)) from e
+    path = selection.write(config.out) if config.out is not None else None
+    return SelectResult(selection, path)

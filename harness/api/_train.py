@@ -1,0 +1,47 @@
+"""`train`: one arm of the study (GRPO-only or SFT+GRPO), one checkpoint per seed."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from harness.api._configs import TrainConfig
+from harness.evaluation.runner import resolve_model
+
+
+@dataclass
+class TrainResult:
+    """The checkpoints written (OUT, or OUT/seed<N> for several seeds), each with manifest.json and
+    train_log.json, and each run's reward in the first and last tenth of its steps."""
+
+    checkpoints: list[Path]
+    rewards: list[dict[str, float]]
+
+    def manifest(self, i: int = 0) -> dict[str, Any]:
+        return dict(json.loads((self.checkpoints[i] / "manifest.json").read_text()))
+
+
+def train(config: TrainConfig) -> TrainResult:
+    """Train `config.paradigm` from the base model on the selected subsets, for every seed."""
+    import torch
+
+    from harness.train.pipeline import TrainRequest, run
+    from harness.train.plots import reward_summary
+
+    base, _ = resolve_model(config.model)
+    device = config.device or ("cuda" if torch.cuda.is_available() else "cpu")
+    overrides: dict[str, Any] = {"max_steps": config.max_steps, "use_vllm": config.use_vllm or None}
+    checkpoints, rewards = [], []
+    for seed in config.seeds:
+        target = config.out / f"seed{seed}" if len(config.seeds) > 1 else config.out
+        req = TrainRequest(paradigm=config.paradigm, base=base, items=config.items, out=target,
+                           grpo_subset=config.grpo_subset, sft_subset=config.sft_subset,
+                           difficulty=config.difficulty, preset=config.preset, seed=seed,
+                           grpo_overrides={k: v for k, v in overrides.items() if v is not None},
+                           device=device)  # fmt: skip
+        path = run(req)
+        checkpoints.append(path)
+        rewards.append(reward_summary(json.loads((path / "train_log.json").read_text())["log"]))
+    return TrainResult(checkpoints, rewards)

@@ -1,0 +1,5 @@
+"""`python -m harness.cli`: the same CLI as the `harness` command."""
+
+from harness.cli import app
+
+app()

@@ -1,0 +1,93 @@
+"""Every command handles errors one way: bad input gives one line naming the item or option on
+stderr and exit 2, never a traceback; `--debug` shows the traceback instead."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from harness.cli import app
+
+BASELINE = "leaderboards/harness_synth6/tiny-base.json"
+
+
+def _cases(tmp: Path) -> list[tuple[list[str], str]]:
+    broken = tmp / "broken.parquet"
+    broken.write_text("not parquet")
+    return [
+        (["eval", "--model", str(tmp / "nowhere"), "--quiet"], "--model"),
+        (["eval", "--judge-url", "http://127.0.0.1:9/v1"], "--judge-url and --judge-model"),
+        (["eval", "--device", "tpu"], "--device: 'tpu'"),
+        (["eval", "--difficulty", str(tmp / "none.parquet"), "--quiet"], "difficulty table not found"),
+        (["eval", "--data-dir", str(tmp / "nodata"), "--tasks", "harness_mmstar"], "--data-dir"),
+        (
+            [
+                "score",
+                "pism",
+                "--task",
+                "harness_synth_pool",
+                "--out",
+                str(tmp / "p"),
+                "--model",
+                str(tmp / "m"),
+            ],
+            "--model",
+        ),
+        (["score", "cmab", "--task", "t", "--out", str(tmp / "c"), "--hard", "0.01", "1.6"], "--hard"),
+        (["agree", str(tmp / "a.parquet"), str(tmp / "b.parquet")], "difficulty table not found"),
+        (["select", "--difficulty", str(tmp / "none")], "difficulty table not found"),
+        (["train", "--paradigm", "sft_grpo", "--out", str(tmp / "t")], "--sft-subset"),
+        (
+            ["train", "--paradigm", "grpo_only", "--out", str(tmp / "t"), "--grpo-subset", "hard"],
+            "--difficulty",
+        ),
+        (["rescore", str(tmp)], "no records.parquet"),
+        (["rescore", str(tmp), "--judge-model", "m"], "--judge-url and --judge-model"),
+        (["compare", str(tmp)], "at least two run folders"),
+        (["compare", str(tmp / "a"), str(tmp / "b")], "no records under"),
+        (["compare", str(tmp / "a"), str(tmp / "b"), "--arm", "seeds"], "--arm 'seeds'"),
+        (["power"], "exactly one of --n"),
+        (["power", "--n", "100", "--discordance", "1.5"], "--discordance"),
+        (["leaderboard", str(tmp / "nothing")], "no records under"),
+        (["gate", "--candidate", str(tmp), "--baseline", BASELINE, "--margin", "0.02"], "no records under"),
+        (
+            ["gate", "--candidate", str(tmp), "--baseline", str(tmp / "none.json"), "--margin", "0.02"],
+            "no records under",
+        ),
+        (["export-verl", "--out", str(tmp / "v"), "--subset", "hard"], "--subset 'hard' needs --difficulty"),
+    ]
+
+
+def test_bad_input_is_one_line_and_exit_2(tmp_path: Path) -> None:
+    runner = CliRunner()
+    for args, expected in _cases(tmp_path):
+        result = runner.invoke(app, args)
+        where = f"harness {' '.join(args)}"
+        assert result.exit_code == 2, f"{where}: exit {result.exit_code}\n{result.output}"
+        assert "Traceback" not in result.output, where
+        lines = [line for line in result.stderr.splitlines() if line.strip()]
+        assert lines and lines[-1].startswith("harness "), f"{where}: {result.stderr!r}"
+        assert expected in lines[-1], f"{where}: {lines[-1]!r} does not say {expected!r}"
+        assert len(lines) == 1, f"{where}: more than one line:\n{result.stderr}"
+
+
+def test_debug_shows_the_traceback(tmp_path: Path) -> None:
+    result = CliRunner().invoke(app, ["--debug", "compare", str(tmp_path / "a"), str(tmp_path / "b")])
+    assert isinstance(result.exception, FileNotFoundError)
+
+
+def test_an_unexpected_error_is_reported_as_a_bug(monkeypatch: pytest.MonkeyPatch) -> None:
+    from harness import api
+
+    def broken(config: api.PowerConfig) -> None:
+        raise ZeroDivisionError("division by zero")
+
+    monkeypatch.setattr(api, "power", broken)
+    result = CliRunner().invoke(app, ["power", "--n", "100"])
+    assert result.exit_code == 1
+    assert (
+        "unexpected ZeroDivisionError (a bug; --debug shows the traceback): division by zero" in result.stderr
+    )
+    assert "Traceback" not in result.output

@@ -21,6 +21,7 @@ from pathlib import Path
 import pandas as pd
 from _common import headline, table, write
 
+from harness.core.constants import TIERS
 from harness.difficulty.pism import PISMConfig
 from harness.difficulty.pism_runner import PISMRun, ScoreRequest
 from harness.synth.models import ensure_embedded_model
@@ -115,7 +116,6 @@ def main() -> None:
         raise SystemExit("adaptive and exhaustive tiers differ")
 
 
-TIERS = ("easy", "medium", "hard", "unsolved")
 
 
 def section(r: dict) -> str:

@@ -21,7 +21,7 @@ from pathlib import Path
 import pandas as pd
 from _common import headline, table, write
 
-from harness.train.plots import reward_summary
+from harness.training.plots import reward_summary
 
 
 def harness(*args: str) -> None:

@@ -68,7 +68,7 @@ def test_the_wheel_carries_the_package_data(wheel: Path) -> None:
         "harness/tasks/harness_paper6/harness_mmstar.yaml",
         "harness/tasks/harness_pism/utils.py",
         "harness/tasks/harness_cmab/harness_cmab.yaml",
-        "harness/train/presets/tiny.yaml",
+        "harness/training/presets/tiny.yaml",
         "harness/synth/assets/tiny-base/model.safetensors",
         "harness/report/data/paper_reported_results.csv",
         "harness/py.typed",

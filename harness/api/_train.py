@@ -27,8 +27,8 @@ def train(config: TrainConfig) -> TrainResult:
     """Train `config.paradigm` from the base model on the selected subsets, for every seed."""
     import torch
 
-    from harness.train.pipeline import TrainRequest, run
-    from harness.train.plots import reward_summary
+    from harness.training.pipeline import TrainRequest, run
+    from harness.training.plots import reward_summary
 
     base, _ = resolve_model(config.model)
     device = config.device or ("cuda" if torch.cuda.is_available() else "cpu")

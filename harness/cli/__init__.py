@@ -208,7 +208,7 @@ def export_verl_cmd(
     n_gpus: Annotated[int, typer.Option(min=1, help="GPUs per node in the launch script.")] = 8,
 ) -> None:  # fmt: skip
     """Export a selected training subset, the reward function and a launch script for verl (Ray)."""
-    from harness.train.verl_export import export_subset
+    from harness.training.verl_export import export_subset
 
     with errors_handled("export-verl"):
         paths = export_subset(out, subset, difficulty, items, preset, model_path, seed, n_gpus)

@@ -46,7 +46,7 @@ def score(cfg: DemoConfig, model_path: str) -> dict[str, pd.DataFrame]:
 
 def train(cfg: DemoConfig, model_path: str) -> dict[str, list[Path]]:
     """Every arm × seed; a checkpoint with a manifest is done and is not trained again."""
-    from harness.train.pipeline import TrainRequest, run
+    from harness.training.pipeline import TrainRequest, run
 
     table = cfg.out / "difficulty" / "pism" / POOL / "difficulty.parquet"
     grpo = {"max_steps": cfg.grpo_steps}

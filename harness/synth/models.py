@@ -10,7 +10,7 @@ from harness.core.paths import PACKAGE_DIR, data_root
 from harness.models.tiny import TinyVLMConfig, build_tiny_vlm
 
 # SFT-trained on the synthetic `pretrain` suite; regenerate byte for byte with
-#   python -m harness.train.base_model --out harness/synth/assets/tiny-base --seed 0
+#   python -m harness.training.base_model --out harness/synth/assets/tiny-base --seed 0
 SHIPPED_BASE = PACKAGE_DIR / "synth" / "assets" / "tiny-base"
 
 
@@ -33,7 +33,7 @@ def ensure_embedded_model(name: str, root: Path | None = None) -> Path:
         if not (SHIPPED_BASE / "model.safetensors").exists():
             raise FileNotFoundError(
                 f"shipped model missing at {SHIPPED_BASE}; regenerate it with "
-                "`python -m harness.train.base_model --out harness/synth/assets/tiny-base`"
+                "`python -m harness.training.base_model --out harness/synth/assets/tiny-base`"
             )
         return SHIPPED_BASE
     out = (root or data_root()) / "models" / name

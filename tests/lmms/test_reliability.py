@@ -17,13 +17,14 @@ import pytest
 from harness.core.records import read_records
 
 pytestmark = pytest.mark.slow
-TASK = "harness_synth_mmstar"  # 240 items: generation lasts long enough to be killed in the middle
+TASK = "harness_synth_mmstar"
+ITEMS = 120  # generation lasts long enough to be killed in the middle
 COMPARED = ["item_id", "response", "parsed_answer", "score", "target", "content_hash", "gen_config_hash"]
 
 
 def _cmd(out: Path, batch: int) -> list[str]:
     return [sys.executable, "-m", "harness.cli", "eval", "--quiet", "--model", "tiny-base", "--tasks", TASK,
-            "--out", str(out), "--batch-size", str(batch)]  # fmt: skip
+            "--out", str(out), "--batch-size", str(batch), "--limit", str(ITEMS)]  # fmt: skip
 
 
 def _records(out: Path) -> pd.DataFrame:
@@ -59,10 +60,10 @@ def test_killed_eval_reruns_to_the_same_records_at_any_batch_size(tmp_path: Path
     journals = list((out / "tiny-base" / "partial").glob("*/responses.rank0.jsonl"))
     assert len(journals) == 1
     kept = journals[0].read_text().count("\n")
-    assert 0 < kept < 240  # generated before the kill, and kept
+    assert 0 < kept < ITEMS  # generated before the kill, and kept
 
     subprocess.run(_cmd(out, 1), check=True, capture_output=True, timeout=900)
     pd.testing.assert_frame_equal(_records(out), _records(reference))
     logs = sorted(out.glob("tiny-base/lmms_eval/*/lmms_eval.log"), key=lambda p: p.stat().st_mtime)
-    assert f"{kept} of 240 responses from the journal" in logs[-1].read_text(errors="replace")
+    assert f"{kept} of {ITEMS} responses from the journal" in logs[-1].read_text(errors="replace")
     assert not (out / "tiny-base" / "partial").exists()  # finished: the journal is gone

@@ -24,9 +24,9 @@ import pandas as pd
 from harness.core.tables import read_difficulty
 from harness.difficulty.selection import Selection, select
 from harness.models.loader import model_identity
-from harness.train.data import grpo_dataset, sft_dataset, subset
-from harness.train.grpo import GRPORecipe, grpo_recipe, grpo_train, load_preset
-from harness.train.sft import SFTRecipe, sft_train
+from harness.training.data import grpo_dataset, sft_dataset, subset
+from harness.training.grpo import GRPORecipe, grpo_recipe, grpo_train, load_preset
+from harness.training.sft import SFTRecipe, sft_train
 
 PARADIGMS = ("grpo_only", "sft_grpo")
 

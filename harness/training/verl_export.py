@@ -19,7 +19,7 @@ run: same items, same prompt, and a reward that is the harness's own source text
   "keywords"}): `compute_score` reads answer_type, choices and keywords from it; choices and
   keywords are null when an item has none.
 
-`reward.py` is the exact text of `harness/train/rewards.py`; verl calls its `compute_score`.
+`reward.py` is the exact text of `harness/training/rewards.py`; verl calls its `compute_score`.
 `run_grpo.sh` launches `verl.trainer.main_ppo` with the paper preset (G = 8, temperature 1.0,
 β = 0.001 as a KL loss, lr 5e-7, one epoch, completion ≤ 1024 tokens). `manifest.json` records
 counts, the reward file's sha256 and the harness version.
@@ -42,7 +42,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from harness.core.images import decode_image
-from harness.train import rewards
+from harness.training import rewards
 
 ABILITY = "visual_reasoning"
 DEFAULT_MODEL = "Qwen/Qwen2.5-VL-7B-Instruct"  # the paper preset's model class
@@ -114,7 +114,7 @@ def verl_row(
 def launch_script(model_path: str, n_gpus: int, n_items: int) -> str:
     """run_grpo.sh: verl's GRPO trainer on the exported files, paper preset, overridable by env/args."""
     return f"""#!/usr/bin/env bash
-# GRPO with verl on {n_items} exported items (written by harness.train.verl_export).
+# GRPO with verl on {n_items} exported items (written by harness.training.verl_export).
 # Environment: MODEL, NNODES, N_GPUS_PER_NODE, TRAIN_BATCH_SIZE, MINI_BATCH_SIZE, ROLLOUT_TP,
 # MAX_PROMPT_LENGTH, OUTPUT_DIR, EXPERIMENT. Extra arguments are passed on as Hydra overrides.
 set -euo pipefail
@@ -252,9 +252,9 @@ def export_subset(
     from harness.core.errors import InputError
     from harness.core.tables import read_difficulty
     from harness.difficulty.selection import select
-    from harness.train.data import subset as take
-    from harness.train.grpo import grpo_recipe
-    from harness.train.pipeline import training_items
+    from harness.training.data import subset as take
+    from harness.training.grpo import grpo_recipe
+    from harness.training.pipeline import training_items
 
     if difficulty is None and subset != "full":
         raise InputError(f"--subset {subset!r} needs --difficulty")

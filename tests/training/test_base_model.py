@@ -6,8 +6,8 @@ import pytest
 
 from harness.models.loader import weights_hash
 from harness.synth.models import EMBEDDED_MODELS, ensure_embedded_model
-from harness.train.base_model import build_base_model
-from harness.train.sft import SFTRecipe
+from harness.training.base_model import build_base_model
+from harness.training.sft import SFTRecipe
 
 pytestmark = pytest.mark.slow
 

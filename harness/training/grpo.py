@@ -1,6 +1,6 @@
 """GRPO with TRL's GRPOTrainer for vision-language models (CPU or GPU).
 
-One documented recipe dataclass; presets are YAML data (harness/train/presets/). The processor is
+One documented recipe dataclass; presets are YAML data (harness/training/presets/). The processor is
 passed explicitly (`processing_class=`): TRL would otherwise load one with AutoProcessor, which needs
 torchvision for Qwen2.5-VL in transformers 5.x.
 """
@@ -19,8 +19,8 @@ from transformers import set_seed
 from trl import GRPOConfig, GRPOTrainer
 
 from harness.models.loader import load_model_and_processor
-from harness.train.plots import plot_rewards
-from harness.train.rewards import REWARD_FUNCS
+from harness.training.plots import plot_rewards
+from harness.training.rewards import REWARD_FUNCS
 
 PRESETS_DIR = Path(__file__).parent / "presets"
 

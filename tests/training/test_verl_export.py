@@ -18,9 +18,9 @@ import pandas as pd
 import pytest
 from PIL import Image
 
-from harness.train import rewards
-from harness.train.rewards import accuracy_reward
-from harness.train.verl_export import ABILITY, export_verl
+from harness.training import rewards
+from harness.training.rewards import accuracy_reward
+from harness.training.verl_export import ABILITY, export_verl
 
 SYSTEM = "Think in <think></think>, answer in <answer></answer>."
 

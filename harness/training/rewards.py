@@ -23,7 +23,7 @@ answer. Rules by `answer_type` (content = the stripped text inside the block; em
 - anything else (None, unknown): the number rule when the gold reads as a number, else the text rule.
 
 This module is self-contained on purpose (stdlib plus optional `math_verify`, nothing from
-`harness`): `harness.train.verl_export` ships this file's exact text as verl's custom reward
+`harness`): `harness.training.verl_export` ships this file's exact text as verl's custom reward
 function to machines without the harness installed, so verl scores exactly as TRL training does.
 """
 

@@ -14,7 +14,7 @@ import torch
 
 from harness.models.loader import load_model_and_processor
 from harness.synth.datasets import build_suite
-from harness.train.pipeline import TrainRequest, run
+from harness.training.pipeline import TrainRequest, run
 
 pytestmark = pytest.mark.slow
 TIERS = ["easy", "medium", "hard", "unsolved"]

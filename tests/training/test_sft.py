@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from harness.models.loader import load_model_and_processor
-from harness.train.sft import SFTRecipe, _optimizer
+from harness.training.sft import SFTRecipe, _optimizer
 
 
 def test_vision_tower_gets_its_own_learning_rate(tiny_model: Path) -> None:

@@ -10,8 +10,8 @@ from typing import Any
 
 import pytest
 
-from harness.train import rewards
-from harness.train.rewards import REWARD_FUNCS, accuracy_reward, compute_score, format_reward
+from harness.training import rewards
+from harness.training.rewards import REWARD_FUNCS, accuracy_reward, compute_score, format_reward
 
 CHOICES = ["red", "blue", "green", "yellow"]
 

@@ -1,7 +1,7 @@
 """The embedded base model: the tiny Qwen2.5-VL architecture, SFT-trained on the `pretrain` suite
 (synthetic items in the six formats, disjoint from the benchmarks and from the training pool).
 
-    python -m harness.train.base_model --out DIR [--seed 0]
+    python -m harness.training.base_model --out DIR [--seed 0]
 
 regenerates the shipped weights byte for byte (same seed, same library versions, CPU,
 OMP_NUM_THREADS=1). The model answers in the <think>...</think><answer>...</answer> format that
@@ -21,8 +21,8 @@ import datasets
 from harness.models.tiny import TinyVLMConfig, build_tiny_vlm
 from harness.synth.datasets import build_suite
 from harness.synth.suite import PROMPT_SUFFIX
-from harness.train.data import sft_dataset, target_text
-from harness.train.sft import SFTRecipe, sft_train
+from harness.training.data import sft_dataset, target_text
+from harness.training.sft import SFTRecipe, sft_train
 
 # lr 5e-4 with the vision tower frozen at its random initialisation (the merger and the language
 # model train). Measured on colour questions alone (300 steps): frozen 81% correct, trained 45%;

@@ -115,7 +115,7 @@ bench: setup
 # a handful of items, no training (tests marked slow are left out). One pytest-xdist worker per core;
 # a file's tests share a worker, so module fixtures (one evaluation shared by several tests) run once.
 TEST_WORKERS ?= 2
-PYTEST := $(BIN)/python -m pytest -q -n $(TEST_WORKERS) --dist loadfile --durations=15
+PYTEST := $(BIN)/python -m pytest -q -n $(TEST_WORKERS) --dist loadfile --durations=25
 test: setup
 	$(PYTEST) tests
 test-fast: setup

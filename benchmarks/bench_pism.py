@@ -116,8 +116,6 @@ def main() -> None:
         raise SystemExit("adaptive and exhaustive tiers differ")
 
 
-
-
 def section(r: dict) -> str:
     cfg = PISMConfig()
     tiers = " / ".join(str(r["tiers"].get(t, 0)) for t in TIERS)

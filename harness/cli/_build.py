@@ -31,7 +31,7 @@ from harness.api._config import StageConfig, cli_name
 from harness.core.errors import StageError
 
 C = TypeVar("C", bound=StageConfig)
-err = Console(stderr=True)
+err = Console(stderr=True, soft_wrap=True)
 DEBUG = {"on": bool(os.environ.get("HARNESS_DEBUG"))}
 
 

@@ -14,7 +14,7 @@ if TYPE_CHECKING:
 
     from harness.evaluation.runner import TaskSummary
 
-console = Console(stderr=False)
+console = Console(stderr=False, soft_wrap=True)
 
 
 _EXTRA_METRICS = ("fAcc", "qAcc", "macro_l2")

@@ -29,7 +29,7 @@ from harness.lmms.task_utils import doc_to_visual
 from harness.models.loader import load_model_and_processor
 from harness.synth.models import ensure_embedded_model
 
-MAX_NEW_TOKENS = 48  # tasks/harness_synth/_default.yaml
+MAX_NEW_TOKENS = 48  # harness/tasks/harness_synth/_default.yaml
 BATCH = 8
 
 

@@ -30,7 +30,8 @@ def option(
     max: float | None = None,
 ) -> Any:
     """A config field: its default, its help text, and how the CLI shows it (positional
-    `argument`, other `flags`, an `envvar` it falls back to, `min`/`max` bounds checked here)."""
+    `argument`, other `flags`, an `envvar` the CLI option falls back to; the dataclass itself never
+    reads the environment), and `min`/`max` bounds checked on construction."""
     meta = {"help": help, "argument": argument, "flags": flags, "envvar": envvar, "min": min, "max": max}
     if isinstance(default, (list, dict, set)):
         raise TypeError("use an immutable default (tuple) for config fields")
@@ -82,7 +83,7 @@ def _coerce(value: Any, tp: Any, name: str) -> Any:
             raise InputError(f"{cli_name(name)}: {value!r} is not one of {', '.join(map(str, allowed))}")
         return value
     if base is Path:
-        return Path(value).expanduser() if isinstance(value, str) else value
+        return Path(str(value).strip()).expanduser()
     if origin is tuple:
         args = get_args(base)
         if isinstance(value, (str, Path)):

@@ -7,7 +7,6 @@ input, exit 1 for a stage that failed; `harness --debug <command>` shows the tra
 
 from __future__ import annotations
 
-import os
 import sys
 from pathlib import Path
 from typing import Annotated
@@ -16,7 +15,7 @@ import typer
 from rich.table import Table
 
 from harness import api
-from harness.cli._build import DEBUG, err, errors_handled, stage_command
+from harness.cli._build import DEBUG, debug_from_env, err, errors_handled, stage_command
 from harness.cli._render import by_tier_table, console, print_summaries, tier_table
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, help=__doc__, pretty_exceptions_enable=False)
@@ -29,7 +28,7 @@ def main(
     ] = False,
 ) -> None:
     """Difficulty-aware evaluation harness for multimodal post-training."""
-    DEBUG["on"] = debug or bool(os.environ.get("HARNESS_DEBUG"))
+    DEBUG["on"] = debug or debug_from_env()
 
 
 @stage_command(app, "eval", api.EvaluateConfig)

@@ -29,10 +29,15 @@ from rich.markup import escape
 
 from harness.api._config import StageConfig, cli_name
 from harness.core.errors import StageError
+from harness.scoring.verdict import JudgeError
 
 C = TypeVar("C", bound=StageConfig)
 err = Console(stderr=True, soft_wrap=True)
-DEBUG = {"on": bool(os.environ.get("HARNESS_DEBUG"))}
+DEBUG = {"on": False}
+
+
+def debug_from_env() -> bool:
+    return os.environ.get("HARNESS_DEBUG", "").strip().lower() in {"1", "true", "yes", "on"}
 
 
 @contextmanager
@@ -47,7 +52,9 @@ def errors_handled(command: str) -> Iterator[None]:
             raise
         if isinstance(e, (ValueError, FileNotFoundError, NotADirectoryError, IsADirectoryError)):
             code, what = 2, ""
-        elif isinstance(e, StageError):
+        elif isinstance(e, (StageError, JudgeError, OSError)):
+            # A stage that ran and stopped, a judge that gave up, a full disk or a refused write:
+            # not the user's input and not a bug.
             code, what = 1, "failed: "
         else:
             code, what = 1, f"unexpected {type(e).__name__} (a bug; --debug shows the traceback): "
@@ -92,6 +99,8 @@ def options(config: type[StageConfig]) -> list[inspect.Parameter]:
         if meta["argument"]:
             info = typer.Argument(help=meta["help"], show_default=f.default is not dataclasses.MISSING)
         elif tp is bool:
+            if meta["flags"] or meta["envvar"]:
+                raise TypeError(f"{config.__name__}.{f.name}: bool options take no extra flags or envvar")
             info = typer.Option(f"{cli_name(f.name)}/--no-{cli_name(f.name)[2:]}", help=meta["help"])
         elif tp in (int, float, int | None, float | None):
             info = typer.Option(

@@ -27,7 +27,7 @@ from harness.difficulty.source import load_source_docs
 from harness.lmms.task_utils import RECORD_METRIC
 
 CMAB_TASK = "harness_cmab"
-ROWS_FILE = "rows.parquet"  # tasks/harness_cmab reads it relative to the working directory
+ROWS_FILE = "rows.parquet"  # harness/tasks/harness_cmab reads it relative to the working directory
 
 
 @dataclass

@@ -1,7 +1,7 @@
 """CMAB as an lmms-eval task: any source task's documents, answered by the `harness_cmab` model.
 
 One row per source item (see `harness.difficulty.source`). The generic task `harness_cmab`
-(tasks/harness_cmab) shows the unmasked image, asks the source task's prompt, scores the answer with
+(harness/tasks/harness_cmab) shows the unmasked image, asks the source task's prompt, scores the answer with
 the source task's own `process_results` and keeps the model's CMAB statistics in the record's meta.
 """
 

@@ -26,7 +26,7 @@ from harness.difficulty.source import load_source_docs
 from harness.lmms.task_utils import RECORD_METRIC
 
 PISM_TASK = "harness_pism"
-UNITS_FILE = "units.parquet"  # tasks/harness_pism reads it relative to the working directory
+UNITS_FILE = "units.parquet"  # harness/tasks/harness_pism reads it relative to the working directory
 
 
 @dataclass

@@ -2,7 +2,7 @@
 
 A unit row is the source document (image as bytes) plus `pism_item_id`, `pism_ratio`, `pism_k`,
 the masker, the source task's name and the exact prompt the source task would send. The generic
-task `harness_pism` (tasks/harness_pism) masks the image in `doc_to_visual`, asks the prompt, and
+task `harness_pism` (harness/tasks/harness_pism) masks the image in `doc_to_visual`, asks the prompt, and
 scores the answer with the *source task's own* `process_results`, so correctness means what it means
 on the benchmark. `sample_seed` makes each unit's sampled answer independent of batching and of the
 schedule that runs it.

@@ -19,6 +19,7 @@ from typing import Any
 
 from PIL import Image
 
+from harness.core.errors import InputError
 from harness.core.paths import data_root
 from harness.lmms.task_utils import doc_image
 from harness.paper6.data import include_path
@@ -76,11 +77,16 @@ def load_source_docs(
 
     from harness.synth.datasets import ensure_task_data
 
+    entry = task_manager().task_index.get(task)
+    if entry is None:
+        raise InputError(f"--task: no task named {task!r} in {include_path()} or lmms-eval")
+    if entry.get("type") == "group":
+        raise InputError(f"--task: {task!r} is a group; score its tasks one by one")
     ensure_task_data([task])
     with working_dir(data_root()):
         found = _leaf_tasks(get_task_dict([task], task_manager()))
         if task not in found:
-            raise KeyError(f"source task {task!r} not found (is it a group? score its subtasks one by one)")
+            raise InputError(f"--task: {task!r} has no documents of its own (is it a group or a tag?)")
         obj = found[task]
         docs = list(obj.test_docs() if obj.has_test_docs() else obj.validation_docs())
     docs = docs[offset : None if limit is None else offset + limit]
@@ -126,7 +132,7 @@ def source_process_results(task: str) -> ScoreFn:
 
     entry = task_manager().task_index.get(task)
     if entry is None:
-        raise KeyError(f"source task {task!r} not found in {include_path()} or lmms-eval")
+        raise InputError(f"--task: no task named {task!r} in {include_path()} or lmms-eval")
     config = load_yaml_config(entry["yaml_path"], mode="full")
     fn = config.get("process_results")
     if not callable(fn):

@@ -1,4 +1,4 @@
-"""The paper's six evaluation benchmarks as tier-aware lmms-eval tasks (tasks/harness_paper6/).
+"""The paper's six evaluation benchmarks as tier-aware lmms-eval tasks (harness/tasks/harness_paper6/).
 
 MathVista testmini, MM-Vet, OCRBench, HallusionBench (image), MMMU validation and MMStar: one record
 per item with the dataset's own id, rule-based offline scoring faithful to each benchmark's official

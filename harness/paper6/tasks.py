@@ -1,4 +1,4 @@
-"""lmms-eval hooks of the six benchmark tasks (tasks/harness_paper6/utils.py binds them by name).
+"""lmms-eval hooks of the six benchmark tasks (harness/tasks/harness_paper6/utils.py binds them by name).
 
 `process_docs` gives every document its id, content hash and cluster before anything runs, from the
 raw image bytes (no decoding); duplicate ids stop the run with the ids named. `process_results`

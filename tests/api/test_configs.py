@@ -68,6 +68,10 @@ def test_values_are_coerced_to_the_declared_types() -> None:
     assert cfg.tasks == ("harness_synth_mmstar", "harness_synth_mmmu")
     assert cfg.out == Path("runs/x") and cfg.difficulty == (Path("a.parquet"),)
     assert api.PowerConfig(n=10, discordance=[1]).discordance == (1.0,)
+    # "~" is expanded whether the path comes as a string (Python) or a Path (the CLI, an env var).
+    home = Path.home()
+    assert api.EvaluateConfig(data_dir=Path("~/bench")).data_dir == home / "bench"
+    assert api.EvaluateConfig(data_dir=" ~/bench ").data_dir == home / "bench"
     assert api.CompareConfig(runs=["a", "b"], arms=["x=a, b"]).arm_runs() == {"x": ["a", "b"]}
 
 

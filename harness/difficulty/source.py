@@ -22,7 +22,7 @@ from PIL import Image
 from harness.core.errors import InputError
 from harness.core.paths import data_root
 from harness.lmms.task_utils import doc_image
-from harness.paper6.data import include_path
+from harness.paper6.data import data_dir, datasets_cache_env, include_path
 
 ScoreFn = Callable[[dict[str, Any], list[str]], dict[str, Any]]
 
@@ -36,6 +36,32 @@ def working_dir(path: Path) -> Iterator[None]:
         yield
     finally:
         os.chdir(old)
+
+
+@contextlib.contextmanager
+def _local_datasets_cache() -> Iterator[None]:
+    """lmms-eval's `datasets` cache for the local benchmark copies in use (harness.paper6.data)."""
+    root = data_dir()
+    env = datasets_cache_env(root) if root is not None else {}
+    from lmms_eval.api import task as lmms_task
+
+    # lmms-eval reads LMMS_EVAL_DATASETS_CACHE once per process (an lru_cache on this private
+    # helper); in-process loading of another copy must make it read the variable again.
+    resolve = getattr(lmms_task, "_resolve_hf_datasets_cache_dir", None)
+    old = {k: os.environ.get(k) for k in env}
+    os.environ.update(env)
+    if resolve is not None and hasattr(resolve, "cache_clear"):
+        resolve.cache_clear()
+    try:
+        yield
+    finally:
+        if resolve is not None and hasattr(resolve, "cache_clear"):
+            resolve.cache_clear()
+        for key, value in old.items():
+            if value is None:
+                os.environ.pop(key, None)
+            else:
+                os.environ[key] = value
 
 
 @lru_cache(maxsize=4)
@@ -83,7 +109,7 @@ def load_source_docs(
     if entry.get("type") == "group":
         raise InputError(f"--task: {task!r} is a group; score its tasks one by one")
     ensure_task_data([task])
-    with working_dir(data_root()):
+    with working_dir(data_root()), _local_datasets_cache():
         found = _leaf_tasks(get_task_dict([task], task_manager()))
         if task not in found:
             raise InputError(f"--task: {task!r} has no documents of its own (is it a group or a tag?)")

@@ -27,7 +27,7 @@ from harness.core.records import config_hash, write_records
 from harness.core.tables import TierTableError, attach_tiers, per_tier, read_difficulty, tier_column
 from harness.lmms.samples import SampleLogError, read_sample_log, samples_to_records
 from harness.models.loader import ModelIdentity, model_identity
-from harness.paper6.data import benchmarks_in, check_local_data, data_dir, include_path
+from harness.paper6.data import benchmarks_in, check_local_data, data_dir, datasets_cache_env, include_path
 from harness.report.metrics import task_metrics
 
 DEFAULT_BACKEND = "harness_vlm"
@@ -173,6 +173,9 @@ def _env(cfg: EvalConfig | None = None) -> dict[str, str]:
         env["HARNESS_JUDGE_URL"] = cfg.judge_url or ""
         env["HARNESS_JUDGE_MODEL"] = cfg.judge_model or ""
         env["HARNESS_JUDGE_CACHE"] = str(cfg.judge_cache or data_root() / "judge-cache.sqlite")
+    local = data_dir()
+    if local is not None:
+        env.update(datasets_cache_env(local))  # never another copy's cached items
     if cfg is None or not needs_hub(cfg):
         for key in ("HF_HUB_OFFLINE", "HF_DATASETS_OFFLINE", "TRANSFORMERS_OFFLINE"):
             env.setdefault(key, "1")

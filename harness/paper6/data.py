@@ -101,3 +101,21 @@ def include_path() -> Path:
 
     local = data_dir()
     return overlay_tasks_dir(tasks_dir(), local, data_root()) if local is not None else tasks_dir()
+
+
+def datasets_cache_env(root: Path) -> dict[str, str]:
+    """The `datasets` cache for benchmarks read from `root`, as lmms-eval's environment variable.
+
+    lmms-eval loads a task's dataset with REUSE_DATASET_IF_EXISTS, and `datasets` keys the cache of a
+    local folder with a hub-style README `configs:` block by the config alone, not by the folder or its
+    files: a second, different copy would be served the first copy's cached items. The cache is
+    therefore named after the folder and every file in it (path, size, modification time), so
+    other files always mean another cache, and the same files reuse theirs."""
+    from harness.core.paths import data_root
+
+    root = root.expanduser().resolve()
+    digest = hashlib.sha256(str(root).encode())
+    for path in sorted(p for p in root.rglob("*") if p.is_file()):
+        stat = path.stat()
+        digest.update(f"\0{path.relative_to(root)}\0{stat.st_size}\0{stat.st_mtime_ns}".encode())
+    return {"LMMS_EVAL_DATASETS_CACHE": str(data_root() / "datasets-local" / digest.hexdigest()[:16])}

@@ -35,8 +35,14 @@ def _cases(tmp: Path) -> list[tuple[list[str], str]]:
             ],
             "--model",
         ),
-        (["score", "pism", "--task", "harness_synth_poool", "--out", str(tmp / "p")], "--task: no task named 'harness_synth_poool'"),
-        (["score", "cmab", "--task", "harness_synth6", "--out", str(tmp / "c")], "--task: 'harness_synth6' is a group"),
+        (
+            ["score", "pism", "--task", "harness_synth_poool", "--out", str(tmp / "p")],
+            "--task: no task named 'harness_synth_poool'",
+        ),
+        (
+            ["score", "cmab", "--task", "harness_synth6", "--out", str(tmp / "c")],
+            "--task: 'harness_synth6' is a group",
+        ),
         (["score", "cmab", "--task", "t", "--out", str(tmp / "c"), "--hard", "0.01", "1.6"], "--hard"),
         (["agree", str(tmp / "a.parquet"), str(tmp / "b.parquet")], "difficulty table not found"),
         (["select", "--difficulty", str(tmp / "none")], "difficulty table not found"),

@@ -11,11 +11,22 @@ import pandas as pd
 
 from harness.api._configs import CompareConfig, GateConfig, LeaderboardConfig, PowerConfig, RescoreConfig
 from harness.core.errors import InputError
+from harness.core.files import atomic_write_json
 from harness.core.records import read_records, write_records
 from harness.core.tables import attach_tiers, per_tier, read_difficulty, tier_column
 from harness.report import compare as stats_compare
 from harness.report import gate as stats_gate
 from harness.stats import Decision
+
+
+def _read(file: Path) -> pd.DataFrame:
+    """A records file, or an error naming it (pyarrow's own message names only a buffer)."""
+    try:
+        return read_records(file)
+    except InputError:
+        raise
+    except (OSError, ValueError) as e:
+        raise InputError(f"{file}: not a readable records file ({e})") from e
 
 
 @dataclass
@@ -52,7 +63,7 @@ def rescore(config: RescoreConfig) -> RescoreResult:
     tables = [(p, read_difficulty(p)) for p in config.difficulty]
     done = []
     for file in files:
-        before = read_records(file)
+        before = _read(file)
         result = rescore_records(before, judge)
         df = result.records
         by_tier = {}
@@ -66,7 +77,7 @@ def rescore(config: RescoreConfig) -> RescoreResult:
             summary = json.loads(summary_path.read_text())
             summary.update(metrics=metrics, by_tier=by_tier or summary.get("by_tier", {}))
             summary.update(n_scored=metrics["n_scored"], score=metrics["score"])
-            summary_path.write_text(json.dumps(summary, indent=2) + "\n")
+            atomic_write_json(summary_path, summary)
         old = before["score"].dropna()
         done.append(RescoredFile(file, result.changed, int(metrics["n_unscored"]),
                                  float(old.mean()) if len(old) else None, metrics["score"], by_tier))  # fmt: skip
@@ -120,7 +131,7 @@ def compare(config: CompareConfig) -> CompareResult:
             fh.write("\n" + seeds_markdown(seeds))
         paths["seeds"] = config.out / "seeds.csv"
     settings_json = {**asdict(settings), "runs": [str(r) for r in config.runs], "arms": arms}
-    (config.out / "settings.json").write_text(json.dumps(settings_json, indent=2) + "\n")
+    atomic_write_json(config.out / "settings.json", settings_json)
     paths["settings"] = config.out / "settings.json"
     return CompareResult(paths, result, seeds)
 

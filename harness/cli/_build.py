@@ -14,6 +14,7 @@ traceback instead.
 from __future__ import annotations
 
 import dataclasses
+import errno
 import inspect
 import os
 import types
@@ -59,12 +60,19 @@ def errors_handled(command: str) -> Iterator[None]:
         else:
             code, what = 1, f"unexpected {type(e).__name__} (a bug; --debug shows the traceback): "
         message = str(e).strip() or type(e).__name__
+        if isinstance(e, OSError) and e.errno in (errno.ENOSPC, errno.EDQUOT):
+            message += (
+                " — free some space and rerun the same command: files are written whole or not at all, "
+                "and evaluations and difficulty runs continue from the responses they kept"
+            )
         err.print(f"[bold red]harness {command}:[/] {what}{escape(message)}", highlight=False, soft_wrap=True)
         raise typer.Exit(code) from e
 
 
 def _cli_type(tp: Any) -> Any:
-    """The annotation typer sees: tuples of one type become lists (repeatable options)."""
+    """The annotation typer sees: tuples of one type become lists (repeatable options); a Literal
+    is a plain str, checked by the config like every other value (so that a bad choice gets the
+    same one-line error as a bad number, rather than click's usage box)."""
     optional = False
     if get_origin(tp) in (typing.Union, types.UnionType):
         args = [a for a in get_args(tp) if a is not type(None)]
@@ -72,7 +80,9 @@ def _cli_type(tp: Any) -> Any:
     origin = get_origin(tp)
     if origin is tuple and len(get_args(tp)) == 2 and get_args(tp)[1] is Ellipsis:
         return list[get_args(tp)[0]] | None  # type: ignore[misc]
-    if origin is Literal or tp in (str, int, float, bool, Path) or origin is tuple:
+    if origin is Literal:
+        return str | None if optional else str
+    if tp in (str, int, float, bool, Path) or origin is tuple:
         return tp | None if optional else tp
     raise TypeError(f"no CLI form for config fields of type {tp!r}")
 
@@ -88,26 +98,37 @@ def _default(f: dataclasses.Field[Any], cli_type: Any) -> Any:
     return f.default
 
 
+def _help(meta: Any, hint: Any) -> str:
+    """The field's help, with the values it accepts (the config checks them)."""
+    text = meta["help"]
+    choices = [get_args(a) for a in (hint, *get_args(hint)) if get_origin(a) is Literal]
+    if choices:
+        text += f" One of: {', '.join(map(str, choices[0]))}."
+    bounds = [f"at least {meta['min']}" if meta["min"] is not None else "",
+              f"at most {meta['max']}" if meta["max"] is not None else ""]  # fmt: skip
+    if any(bounds):
+        text += f" ({', '.join(b for b in bounds if b)})"
+    return str(text)
+
+
 def options(config: type[StageConfig]) -> list[inspect.Parameter]:
-    """The typer parameters of a config's fields."""
+    """The typer parameters of a config's fields. Values are checked by the config, not by typer,
+    so every bad value gets the same one-line error naming the option."""
     hints = typing.get_type_hints(config)
     params = []
     for f in dataclasses.fields(config):  # type: ignore[arg-type]
         meta, tp = f.metadata, _cli_type(hints[f.name])
         flags = [*meta["flags"], cli_name(f.name)]
+        text = _help(meta, hints[f.name])
         info: Any
         if meta["argument"]:
-            info = typer.Argument(help=meta["help"], show_default=f.default is not dataclasses.MISSING)
+            info = typer.Argument(help=text, show_default=f.default is not dataclasses.MISSING)
         elif tp is bool:
             if meta["flags"] or meta["envvar"]:
                 raise TypeError(f"{config.__name__}.{f.name}: bool options take no extra flags or envvar")
-            info = typer.Option(f"{cli_name(f.name)}/--no-{cli_name(f.name)[2:]}", help=meta["help"])
-        elif tp in (int, float, int | None, float | None):
-            info = typer.Option(
-                *flags, help=meta["help"], envvar=meta["envvar"], min=meta["min"], max=meta["max"]
-            )
+            info = typer.Option(f"{cli_name(f.name)}/--no-{cli_name(f.name)[2:]}", help=text)
         else:
-            info = typer.Option(*flags, help=meta["help"], envvar=meta["envvar"])
+            info = typer.Option(*flags, help=text, envvar=meta["envvar"])
         params.append(
             inspect.Parameter(
                 f.name,

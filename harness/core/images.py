@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import io
+from pathlib import Path
 from typing import Any
 
 import numpy as np
-from PIL import Image
+from PIL import ExifTags, Image, ImageFile, ImageOps
 
 # Refuse images above this many pixels before decoding them (a decompression bomb: a few KB of PNG
 # that expands to gigabytes). PIL only warns between its limit and twice it; we refuse at it.
@@ -17,34 +18,77 @@ MAX_ASPECT = 200
 
 
 def decode_image(value: Any, where: str) -> Image.Image:
-    """A dataset image cell (PIL image, or {bytes, path} when not decoded) as an RGB PIL image.
-    Odd modes (P, RGBA, L, I;16, CMYK) are converted; corrupt bytes raise naming the item."""
+    """A dataset image cell ({bytes, path} as stored, or a PIL image) as an upright RGB PIL image.
+
+    Cells should reach this undecoded (`keep_image_bytes`), so that every image passes the same
+    checks: the pixel limit before decoding, truncated data refused (lmms-eval lets PIL pad it with
+    black process-wide), EXIF orientation applied (as `datasets` does), odd modes converted. Every
+    error names the item."""
     if value is None:
         raise ValueError(f"{where}: image missing")
-    image = value
-    if isinstance(value, dict):
-        data = value.get("bytes")
-        if not data:
-            raise ValueError(f"{where}: image has no bytes")
-        try:
-            image = Image.open(io.BytesIO(data))  # reads the header only
-        except Exception as e:  # PIL raises several unrelated types for bad bytes
-            raise ValueError(f"{where}: cannot decode image ({e})") from e
-        width, height = image.size
-        if width * height > MAX_PIXELS:
-            raise ValueError(
-                f"{where}: image of {width}x{height} pixels exceeds the limit of {MAX_PIXELS:,} "
-                "(possible decompression bomb); not decoded"
-            )
-        try:
-            image.load()
-        except Exception as e:
-            raise ValueError(f"{where}: cannot decode image ({e})") from e
+    image = _open(value, where) if isinstance(value, dict) else value
     if not isinstance(image, Image.Image):
         raise ValueError(f"{where}: image is a {type(image).__name__}, not a PIL image")
     if min(image.size) < 1:
         raise ValueError(f"{where}: image of {image.size[0]}x{image.size[1]} pixels is empty")
-    return _within_aspect(_to_rgb(image))
+    return _within_aspect(_to_rgb(_upright(image)))
+
+
+def _cell_bytes(value: dict[str, Any], where: str) -> bytes:
+    data = value.get("bytes")
+    path = value.get("path")
+    if not data and path:
+        file = Path(str(path)).expanduser()
+        if not file.is_file():
+            raise ValueError(f"{where}: image file not found: {file}")
+        data = file.read_bytes()
+    if not data:
+        raise ValueError(f"{where}: image has no bytes")
+    return bytes(data)
+
+
+def _open(value: dict[str, Any], where: str) -> Image.Image:
+    try:
+        image = Image.open(io.BytesIO(_cell_bytes(value, where)))  # reads the header only
+    except ValueError:
+        raise
+    except Exception as e:  # PIL raises several unrelated types for bad bytes
+        raise ValueError(f"{where}: cannot decode image ({e})") from e
+    width, height = image.size
+    if width * height > MAX_PIXELS:
+        raise ValueError(
+            f"{where}: image of {width}x{height} pixels exceeds the limit of {MAX_PIXELS:,} "
+            "(possible decompression bomb); not decoded"
+        )
+    # lmms-eval sets ImageFile.LOAD_TRUNCATED_IMAGES = True for the whole process, under which PIL
+    # pads a file cut short with black and says nothing; a truncated image must be an error here.
+    allowed = ImageFile.LOAD_TRUNCATED_IMAGES
+    ImageFile.LOAD_TRUNCATED_IMAGES = False
+    try:
+        image.load()
+    except Exception as e:
+        raise ValueError(f"{where}: cannot decode image ({e})") from e
+    finally:
+        ImageFile.LOAD_TRUNCATED_IMAGES = allowed
+    return image
+
+
+def _upright(image: Image.Image) -> Image.Image:
+    """The image as a viewer shows it: EXIF orientation applied (a no-op without the tag)."""
+    if image.getexif().get(ExifTags.Base.Orientation) is None:
+        return image
+    return ImageOps.exif_transpose(image)
+
+
+def keep_image_bytes(dataset: Any) -> Any:
+    """A `datasets` dataset whose image columns stay undecoded ({bytes, path}), so that
+    `decode_image` sees every image before anything decodes it (used as tasks' process_docs)."""
+    import datasets
+
+    for name, feature in dataset.features.items():
+        if isinstance(feature, datasets.Image) and feature.decode:
+            dataset = dataset.cast_column(name, datasets.Image(decode=False))
+    return dataset
 
 
 def _within_aspect(image: Image.Image) -> Image.Image:

@@ -19,6 +19,7 @@ import datasets
 import pandas as pd
 from tqdm import tqdm
 
+from harness.core.files import folder_lock
 from harness.core.records import config_hash
 from harness.difficulty.cmab import CMABConfig, cmab_tier
 from harness.difficulty.cmab_task import cmab_rows
@@ -57,6 +58,10 @@ class CMABRun:
         self.run_dir = RunDir(Path(req.out), identity, "items.jsonl", "CMAB")
 
     def run(self) -> pd.DataFrame:
+        with folder_lock(Path(self.req.out), "harness score cmab"):  # a second run on this folder is refused
+            return self._run()
+
+    def _run(self) -> pd.DataFrame:
         docs, prompts = load_source_docs(self.req.source_task, self.req.limit)
         done = {row["item_id"] for row in self.run_dir.read()}
         todo = [(d, p) for d, p in zip(docs, prompts, strict=True) if str(d["item_id"]) not in done]

@@ -18,6 +18,7 @@ import datasets
 import pandas as pd
 from tqdm import tqdm
 
+from harness.core.files import folder_lock
 from harness.core.records import config_hash
 from harness.difficulty.pism import ItemState, PISMConfig, exhaustive_units, summarise
 from harness.difficulty.pism_task import expand_units, unit_id
@@ -80,6 +81,10 @@ class PISMRun:
         return {i: s.next_units(cfg, self.req.wave) for i, s in states.items()}
 
     def run(self) -> pd.DataFrame:
+        with folder_lock(self.out, "harness score pism"):  # a second run on this folder is refused
+            return self._run()
+
+    def _run(self) -> pd.DataFrame:
         cfg = self.req.config
         docs, prompts = load_source_docs(self.req.source_task, self.req.limit, self.req.offset)
         by_id = {str(d["item_id"]): (d, p) for d, p in zip(docs, prompts, strict=True)}

@@ -14,6 +14,8 @@ from typing import Any
 
 import pandas as pd
 
+from harness.core.errors import InputError
+from harness.core.files import atomic_write, atomic_write_json
 from harness.core.records import read_jsonl
 
 
@@ -27,12 +29,16 @@ class RunDir:
         if path.exists():
             stored = json.loads(path.read_text())
             if stored != ident:
-                raise ValueError(
-                    f"{self.out} holds a {kind} run with other settings; use another --out or delete it\n"
-                    f"stored: {stored}\nnow:    {ident}"
+                changed = "; ".join(
+                    f"{k}: {stored.get(k)!r} there, {ident.get(k)!r} now"
+                    for k in sorted(set(stored) | set(ident))
+                    if stored.get(k) != ident.get(k)
+                )
+                raise InputError(
+                    f"{self.out} holds a {kind} run with other settings ({changed}); use another --out or delete it"
                 )
         else:
-            path.write_text(json.dumps(ident, indent=2) + "\n")
+            atomic_write_json(path, ident)
 
     def read(self) -> list[dict[str, Any]]:
         if not self.log.exists():
@@ -50,9 +56,7 @@ class RunDir:
             os.fsync(fh.fileno())
 
     def write_table(self, df: pd.DataFrame, name: str = "difficulty.parquet") -> None:
-        tmp = self.out / f"{name}.tmp"
-        df.to_parquet(tmp, index=False)
-        tmp.replace(self.out / name)
+        atomic_write(self.out / name, lambda tmp: df.to_parquet(tmp, index=False))
 
 
 def evaluate_rows(

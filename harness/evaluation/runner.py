@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import Any
 
 from harness.core.errors import InputError, StageError
+from harness.core.files import atomic_write_json, folder_lock
 from harness.core.paths import data_root
 from harness.core.records import config_hash, write_records
 from harness.core.tables import TierTableError, attach_tiers, per_tier, read_difficulty, tier_column
@@ -257,8 +258,14 @@ def evaluate(
     cfg: EvalConfig, model_path: str, identity: ModelIdentity, quiet: bool = False
 ) -> list[TaskSummary]:
     """Run lmms-eval once for all tasks; write records and summaries; raise EvalError on any failure."""
-    label = cfg.label or identity.name
-    model_dir = Path(cfg.out) / label
+    model_dir = Path(cfg.out) / (cfg.label or identity.name)
+    with folder_lock(model_dir, "harness eval"):  # a second run on this folder is refused
+        return _evaluate(cfg, model_path, identity, model_dir, quiet)
+
+
+def _evaluate(
+    cfg: EvalConfig, model_path: str, identity: ModelIdentity, model_dir: Path, quiet: bool
+) -> list[TaskSummary]:
     run_id = time.strftime("%Y%m%dT%H%M%S", time.gmtime()) + f"-{os.getpid()}"
     raw_dir = (model_dir / "lmms_eval" / run_id).resolve()
     raw_dir.mkdir(parents=True, exist_ok=True)
@@ -332,7 +339,7 @@ def evaluate(
             by_tier=by_tier,
         )
         payload = {**asdict(summary), "wall_seconds": round(wall, 2), "command": cmd, "log": str(log_path)}
-        (model_dir / task / "summary.json").write_text(json.dumps(payload, indent=2) + "\n")
+        atomic_write_json(model_dir / task / "summary.json", payload)
         summaries.append(summary)
     if journal is not None:
         shutil.rmtree(journal, ignore_errors=True)  # every record is written: nothing left to resume

@@ -16,7 +16,7 @@ from typing import Any, NamedTuple
 
 from PIL import Image
 
-from harness.core.images import decode_image
+from harness.core.images import decode_image, keep_image_bytes
 from harness.core.records import content_hash
 from harness.lmms.task_utils import RECORD_METRIC
 from harness.paper6.base import Benchmark
@@ -60,13 +60,9 @@ def _unique(ids: list[str], bench: Benchmark) -> list[str]:
 
 
 def identify(dataset: Any, bench: Benchmark) -> Any:
-    """The dataset with `item_id`, `content_hash` and `cluster` columns added."""
-    import datasets
-
-    raw = dataset
-    for col in bench.image_columns:
-        if col in raw.column_names:
-            raw = raw.cast_column(col, datasets.Image(decode=False))
+    """The dataset with `item_id`, `content_hash` and `cluster` columns added, its images left
+    undecoded so that `decode_image` checks each one (pixel limit, truncation, orientation)."""
+    raw = keep_image_bytes(dataset)
     ids, hashes, clusters = [], [], []
     for row, doc in enumerate(raw):
         try:
@@ -78,7 +74,7 @@ def identify(dataset: Any, bench: Benchmark) -> Any:
         clusters.append(bench.cluster(doc))
     ids = _unique(ids, bench)
     return (
-        dataset.add_column("item_id", ids)
+        raw.add_column("item_id", ids)
         .add_column("content_hash", hashes)
         .add_column("cluster", [None if c is None else str(c) for c in clusters])
     )

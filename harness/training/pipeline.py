@@ -12,7 +12,6 @@ library versions, so a result can always be traced to exactly what produced it.
 from __future__ import annotations
 
 import io
-import json
 import platform
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -21,6 +20,7 @@ from typing import Any
 import datasets
 import pandas as pd
 
+from harness.core.files import atomic_write_json, folder_lock
 from harness.core.tables import read_difficulty
 from harness.difficulty.selection import Selection, select
 from harness.models.loader import model_identity
@@ -61,16 +61,15 @@ def library_versions() -> dict[str, str]:
 
 def training_items(task: str) -> datasets.Dataset:
     """The source task's documents (question, answer, image, ...) as a datasets.Dataset."""
-    from PIL import Image
-
     from harness.difficulty.source import load_source_docs
+    from harness.lmms.task_utils import doc_image
 
     docs, _ = load_source_docs(task)
     rows = []
     for doc in docs:
-        row = {k: v for k, v in doc.items() if not isinstance(v, Image.Image)}
+        row = dict(doc)
         buf = io.BytesIO()
-        doc["image"].save(buf, format="PNG")
+        doc_image(doc).save(buf, format="PNG")  # decoded and checked once, stored as PNG
         row["image"] = {"bytes": buf.getvalue(), "path": None}
         rows.append(row)
     ds = datasets.Dataset.from_list(rows)
@@ -103,7 +102,7 @@ def _manifest(stage_dir: Path, parent: str, req: TrainRequest, stages: list[dict
         "difficulty_table": str(req.difficulty) if req.difficulty else None,
         "versions": library_versions(),
     }
-    (stage_dir / "manifest.json").write_text(json.dumps(manifest, indent=1, default=str) + "\n")
+    atomic_write_json(stage_dir / "manifest.json", manifest, indent=1, default=str)
 
 
 def _summary(sel: Selection) -> dict[str, Any]:
@@ -118,6 +117,11 @@ def run(req: TrainRequest) -> Path:
         raise ValueError("sft_grpo needs --sft-subset")
     if req.paradigm == "grpo_only" and req.sft_subset:
         raise ValueError("grpo_only takes no SFT subset (use --paradigm sft_grpo)")
+    with folder_lock(Path(req.out), "harness train"):  # a second run on this folder is refused
+        return _run(req)
+
+
+def _run(req: TrainRequest) -> Path:
     table = read_difficulty(req.difficulty) if req.difficulty else None
     items = training_items(req.items)
     grpo = grpo_recipe(req.preset, **{**req.grpo_overrides, "seed": req.seed})

@@ -43,6 +43,27 @@ def _cases(tmp: Path) -> list[tuple[list[str], str]]:
             ["score", "cmab", "--task", "harness_synth6", "--out", str(tmp / "c")],
             "--task: 'harness_synth6' is a group",
         ),
+        (
+            ["score", "pism", "--task", "harness_synth_pool", "--out", str(tmp / "p"), "--masker", "bogus"],
+            "--masker: 'bogus' is not one of",
+        ),
+        (
+            ["score", "pism", "--task", "harness_synth_pool", "--out", str(tmp / "p"), "--k", "0"],
+            "--k: must be at least 1",
+        ),
+        (
+            ["score", "pism", "--task", "harness_synth_pool", "--out", str(tmp / "p"), "--limit", "0"],
+            "--limit: must be at least 1",
+        ),
+        (
+            ["score", "pism", "--task", "harness_synth_pool", "--out", str(tmp / "p"), "--limit", "-1"],
+            "--limit: must be at least 1",
+        ),
+        (
+            ["score", "pism", "--task", "harness_synth_pool", "--out", str(tmp), "--model", str(broken)],
+            "is not a model directory",
+        ),
+        (["rescore", str(broken)], str(broken)),
         (["score", "cmab", "--task", "t", "--out", str(tmp / "c"), "--hard", "0.01", "1.6"], "--hard"),
         (["agree", str(tmp / "a.parquet"), str(tmp / "b.parquet")], "difficulty table not found"),
         (["select", "--difficulty", str(tmp / "none")], "difficulty table not found"),
@@ -99,3 +120,19 @@ def test_an_unexpected_error_is_reported_as_a_bug(monkeypatch: pytest.MonkeyPatc
         "unexpected ZeroDivisionError (a bug; --debug shows the traceback): division by zero" in result.stderr
     )
     assert "Traceback" not in result.output
+
+
+def test_a_full_disk_says_that_a_rerun_continues(monkeypatch: pytest.MonkeyPatch) -> None:
+    import errno
+
+    from harness import api
+
+    def full(config: api.PowerConfig) -> None:
+        raise OSError(errno.ENOSPC, "No space left on device", "runs/eval/x/records.parquet")
+
+    monkeypatch.setattr(api, "power", full)
+    result = CliRunner().invoke(app, ["power", "--n", "100"])
+    assert result.exit_code == 1
+    (line,) = [ln for ln in result.stderr.splitlines() if ln.strip()]
+    assert line.startswith("harness power: failed: [Errno 28] No space left on device")
+    assert "rerun the same command" in line and "Traceback" not in result.output

@@ -46,7 +46,7 @@ def test_every_config_field_is_an_option_with_its_help(path: tuple[str, ...]) ->
     for name, f in fields.items():
         param = params[name]
         if param.param_type_name == "option":
-            assert param.help == f.metadata["help"]
+            assert param.help.startswith(f.metadata["help"])
             assert f"--{name.replace('_', '-')}" in param.opts
         assert param.required == (f.default is dataclasses.MISSING)
 

@@ -78,3 +78,51 @@ def test_an_extreme_shape_reaches_the_model_processor(tiny_model: Path) -> None:
     processor = load_processor(tiny_model)
     image = decode_image(Image.new("RGB", (2000, 4), "white"), "x")
     assert processor.image_processor(images=[image], return_tensors="pt")["pixel_values"].shape[0] > 0
+
+
+def _noisy_png(size: tuple[int, int] = (64, 64)) -> bytes:
+    rng = np.random.default_rng(0)
+    buf = io.BytesIO()
+    Image.fromarray(rng.integers(0, 255, (*size[::-1], 3), dtype=np.uint8)).save(buf, format="PNG")
+    return buf.getvalue()
+
+
+def test_a_truncated_image_names_the_item_even_where_lmms_eval_allows_them(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """lmms-eval sets LOAD_TRUNCATED_IMAGES process-wide: PIL would fill the missing half with black."""
+    from PIL import ImageFile
+
+    monkeypatch.setattr(ImageFile, "LOAD_TRUNCATED_IMAGES", True)
+    data = _noisy_png()
+    with pytest.raises(ValueError, match=r"^item 'cut': cannot decode image .*truncated"):
+        decode_image({"bytes": data[: len(data) // 2], "path": None}, "item 'cut'")
+    assert ImageFile.LOAD_TRUNCATED_IMAGES is True  # the process-wide setting is left as it was
+    assert decode_image({"bytes": data, "path": None}, "item 'whole'").size == (64, 64)
+
+
+def test_exif_orientation_is_applied_as_datasets_does() -> None:
+    """A phone photo stored sideways with an EXIF orientation tag is shown upright, whichever path
+    decodes it (our bytes path, or `datasets` decoding to PIL first)."""
+    import datasets
+
+    image = Image.new("RGB", (40, 20), (10, 200, 30))
+    exif = image.getexif()
+    exif[0x0112] = 6  # rotate 90° clockwise to view
+    buf = io.BytesIO()
+    image.save(buf, format="JPEG", exif=exif)
+    cell = {"bytes": buf.getvalue(), "path": None}
+    ours = decode_image(cell, "item 'photo'")
+    theirs = decode_image(datasets.Image().decode_example(cell), "item 'photo'")
+    assert ours.size == theirs.size == (20, 40)
+
+
+def test_an_image_stored_by_path_is_read_or_named(tmp_path: Path) -> None:
+    path = tmp_path / "img.png"
+    path.write_bytes(_noisy_png((8, 6)))
+    assert decode_image({"bytes": None, "path": str(path)}, "item 'p'").size == (8, 6)
+    with pytest.raises(ValueError, match=r"^item 'q': image file not found: .*missing\.png"):
+        decode_image({"bytes": None, "path": str(tmp_path / "missing.png")}, "item 'q'")
+    (tmp_path / "empty.png").write_bytes(b"")
+    with pytest.raises(ValueError, match=r"^item 'r': image has no bytes"):
+        decode_image({"bytes": None, "path": str(tmp_path / "empty.png")}, "item 'r'")

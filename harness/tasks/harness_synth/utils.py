@@ -1,5 +1,6 @@
 """lmms-eval hooks for the synthetic suites; the logic lives in harness.lmms.task_utils."""
 
+from harness.core.images import keep_image_bytes as process_docs
 from harness.lmms.task_utils import count_records, doc_to_text, doc_to_visual, synthetic_results
 
 process_results_mini = synthetic_results("synth_mini")
@@ -11,4 +12,4 @@ process_results_hallusion = synthetic_results("synth_hallusion")
 process_results_mmvet = synthetic_results("synth_mmvet")
 process_results_pool = synthetic_results("synth_pool")
 
-__all__ = ["count_records", "doc_to_text", "doc_to_visual"]
+__all__ = ["count_records", "doc_to_text", "doc_to_visual", "process_docs"]

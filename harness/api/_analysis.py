@@ -11,7 +11,7 @@ import pandas as pd
 
 from harness.api._configs import CompareConfig, GateConfig, LeaderboardConfig, PowerConfig, RescoreConfig
 from harness.core.errors import InputError
-from harness.core.files import atomic_write_json
+from harness.core.files import atomic_write, atomic_write_json, atomic_write_text, folder_lock
 from harness.core.records import read_records, write_records
 from harness.core.tables import attach_tiers, per_tier, read_difficulty, tier_column
 from harness.report import compare as stats_compare
@@ -37,6 +37,7 @@ class RescoredFile:
     score_before: float | None
     score_after: float | None
     by_tier: dict[str, list[dict[str, Any]]]
+    kept_after_judge_failure: int = 0  # judging failed; the earlier score was kept
 
 
 @dataclass
@@ -46,41 +47,50 @@ class RescoreResult:
 
 
 def rescore(config: RescoreConfig) -> RescoreResult:
-    """Score stored responses again (rules of the current scorers, and the judge if one is given);
-    records and summary.json are rewritten in place."""
+    """Score stored responses again (rules of the current scorers, and the judge if one is given).
+
+    Every file is re-scored in memory first and only then are records and summary.json rewritten
+    (each atomically), so a file that cannot be re-scored — or a judge that answers nothing —
+    leaves every file as it was. An item whose judging fails keeps its earlier score."""
     from harness.core.paths import data_root
-    from harness.judge import Judge, JudgeConfig
+    from harness.judge import Judge, JudgeConfig, timeout_from_env
     from harness.paper6.rescore import rescore as rescore_records
     from harness.report.metrics import task_metrics
 
     judge = None
     if config.judge_url and config.judge_model:
         cache = config.judge_cache or data_root() / "judge-cache.sqlite"
-        judge = Judge(JudgeConfig(base_url=config.judge_url, model=config.judge_model, cache_path=cache))
+        judge = Judge(JudgeConfig(base_url=config.judge_url, model=config.judge_model, cache_path=cache,
+                                  timeout_s=timeout_from_env()))  # fmt: skip
     files = [config.path] if config.path.is_file() else sorted(config.path.rglob("records.parquet"))
     if not files:
         raise InputError(f"{config.path}: no records.parquet there")
     tables = [(p, read_difficulty(p)) for p in config.difficulty]
-    done = []
-    for file in files:
-        before = _read(file)
-        result = rescore_records(before, judge)
-        df = result.records
-        by_tier = {}
-        for table_path, table in tables:
-            df = attach_tiers(df, table, str(table_path))
-            by_tier[tier_column(table)] = per_tier(df, tier_column(table), task_metrics)
-        write_records(df, file)
-        metrics = task_metrics(df)
-        summary_path = file.with_name("summary.json")
-        if summary_path.exists():
-            summary = json.loads(summary_path.read_text())
-            summary.update(metrics=metrics, by_tier=by_tier or summary.get("by_tier", {}))
-            summary.update(n_scored=metrics["n_scored"], score=metrics["score"])
-            atomic_write_json(summary_path, summary)
-        old = before["score"].dropna()
-        done.append(RescoredFile(file, result.changed, int(metrics["n_unscored"]),
-                                 float(old.mean()) if len(old) else None, metrics["score"], by_tier))  # fmt: skip
+    with folder_lock(config.path if config.path.is_dir() else config.path.parent, "harness rescore"):
+        staged = []
+        for file in files:
+            before = _read(file)
+            result = rescore_records(before, judge)
+            df = result.records
+            by_tier = {}
+            for table_path, table in tables:
+                df = attach_tiers(df, table, str(table_path))
+                by_tier[tier_column(table)] = per_tier(df, tier_column(table), task_metrics)
+            staged.append((file, before, result, df, by_tier))
+        done = []
+        for file, before, result, df, by_tier in staged:
+            write_records(df, file)
+            metrics = task_metrics(df)
+            summary_path = file.with_name("summary.json")
+            if summary_path.exists():
+                summary = json.loads(summary_path.read_text())
+                summary.update(metrics=metrics, by_tier=by_tier or summary.get("by_tier", {}))
+                summary.update(n_scored=metrics["n_scored"], score=metrics["score"])
+                atomic_write_json(summary_path, summary)
+            old = before["score"].dropna()
+            done.append(RescoredFile(file, result.changed, int(metrics["n_unscored"]),
+                                     float(old.mean()) if len(old) else None, metrics["score"], by_tier,
+                                     result.kept_after_judge_failure))  # fmt: skip
     return RescoreResult(done, asdict(judge.stats) if judge is not None else None)
 
 
@@ -126,7 +136,9 @@ def compare(config: CompareConfig) -> CompareResult:
     seeds = None
     if arms:
         seeds = seed_table(arms, loaded, config.level)
-        seeds.to_csv(config.out / "seeds.csv", index=False, float_format="%.6g")
+        atomic_write(
+            config.out / "seeds.csv", lambda tmp: seeds.to_csv(tmp, index=False, float_format="%.6g")
+        )
         with paths["md"].open("a") as fh:
             fh.write("\n" + seeds_markdown(seeds))
         paths["seeds"] = config.out / "seeds.csv"
@@ -159,7 +171,7 @@ def leaderboard(config: LeaderboardConfig) -> LeaderboardResult:
         raise InputError(f"{folder}: no leaderboard entries (give run folders to add)")
     text = render(entries, config.alpha)
     folder.mkdir(parents=True, exist_ok=True)
-    (folder / "README.md").write_text(text)
+    atomic_write_text(folder / "README.md", text)
     return LeaderboardResult(entries, written, text, folder / "README.md")
 
 

@@ -9,6 +9,7 @@ import pandas as pd
 
 from harness.api._configs import AgreeConfig, ScoreCmabConfig, ScorePismConfig, SelectConfig
 from harness.core.errors import InputError
+from harness.core.files import atomic_write_text
 from harness.core.tables import read_difficulty, tier_column
 from harness.difficulty.agreement import Agreement, tier_agreement
 from harness.difficulty.selection import Selection
@@ -94,8 +95,7 @@ def agree(config: AgreeConfig) -> AgreeResult:
         raise InputError(str(e)) from e
     text = agreement.to_markdown(*names)
     if config.out is not None:
-        config.out.parent.mkdir(parents=True, exist_ok=True)
-        config.out.write_text(text)
+        atomic_write_text(config.out, text)
     return AgreeResult(agreement, text, config.out)
 
 

@@ -104,8 +104,13 @@ def rescore_cmd(cfg: api.RescoreConfig) -> None:
     for f in result.files:
         old = "-" if f.score_before is None else f"{100 * f.score_before:.1f}"
         new = "-" if f.score_after is None else f"{100 * f.score_after:.1f}"
+        kept = (
+            f", {f.kept_after_judge_failure} kept their earlier score (judging failed)"
+            if f.kept_after_judge_failure
+            else ""
+        )
         console.print(
-            f"{f.path}: {f.changed} score(s) changed, {f.n_unscored} unscored; score {old} -> {new}"
+            f"{f.path}: {f.changed} score(s) changed, {f.n_unscored} unscored{kept}; score {old} -> {new}"
         )
         for column, rows in f.by_tier.items():
             console.print(by_tier_table(f"{f.path.parent.name} by {column.split('_')[0].upper()} tier", rows))

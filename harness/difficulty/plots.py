@@ -12,6 +12,7 @@ import pandas as pd
 import seaborn as sns
 
 from harness.core.constants import TIERS
+from harness.core.files import atomic_write
 from harness.difficulty.cmab import CMABConfig
 from harness.difficulty.pism import PISMConfig
 
@@ -49,7 +50,7 @@ def plot_pism(table: pd.DataFrame, cfg: PISMConfig, out: Path) -> Path:
     _tier_bars(table["pism_tier"], ax2)
     fig.tight_layout()
     path = Path(out) / "survival.png"
-    fig.savefig(path, dpi=120)
+    atomic_write(path, lambda tmp: fig.savefig(tmp, dpi=120, format="png"))
     plt.close(fig)
     return path
 
@@ -69,6 +70,6 @@ def plot_cmab(table: pd.DataFrame, cfg: CMABConfig, out: Path) -> Path:
     _tier_bars(table["cmab_tier"], ax2)
     fig.tight_layout()
     path = Path(out) / "cmab_hist.png"
-    fig.savefig(path, dpi=120)
+    atomic_write(path, lambda tmp: fig.savefig(tmp, dpi=120, format="png"))
     plt.close(fig)
     return path

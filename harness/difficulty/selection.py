@@ -19,6 +19,7 @@ import numpy as np
 import pandas as pd
 
 from harness.core.constants import TIERS, UNTIERED
+from harness.core.files import atomic_write_json
 from harness.core.tables import tier_column
 
 POLICIES: dict[str, tuple[str, ...]] = {
@@ -48,8 +49,7 @@ class Selection:
         return {**asdict(self), "size": self.size}
 
     def write(self, path: Path) -> Path:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(json.dumps(self.manifest(), indent=1) + "\n")
+        atomic_write_json(path, self.manifest(), indent=1)
         return path
 
 

@@ -4,7 +4,7 @@ Importing this package is cheap: the `openai` client is loaded only when a judge
 request, so scorers can name JudgeError without paying for it.
 """
 
-from harness.judge.client import Judge, JudgeConfig, judge_from_env
+from harness.judge.client import Judge, JudgeConfig, judge_from_env, timeout_from_env
 from harness.scoring.verdict import JudgeError
 
-__all__ = ["Judge", "JudgeConfig", "JudgeError", "judge_from_env"]
+__all__ = ["Judge", "JudgeConfig", "JudgeError", "judge_from_env", "timeout_from_env"]

@@ -8,7 +8,10 @@ Scorers that need a model's opinion (MM-Vet's 0–1 grading, MathVista's answer 
   Replies that did not parse are never cached, so a later re-score retries them.
 - Failures are explicit: the official `openai` client runs with max_retries=0 and this class does
   its own retries (exponential backoff), treating transport errors, timeouts, HTTP errors, bodies
-  that are not a chat completion, and replies `parse` rejects (ValueError) alike. When every
+  that are not a chat completion, and replies `parse` rejects (ValueError) alike. An overloaded
+  server's 429/503 `Retry-After` is honoured (capped), since retrying sooner only fails again, and
+  the per-request timeout is configurable (HARNESS_JUDGE_TIMEOUT) so a hung judge is given up on
+  in seconds rather than minutes. When every
   attempt fails it raises JudgeError naming the endpoint, the model and the last cause, so the
   record can say why the item is unscored.
 - The API key is a secret: it is read from an environment variable at call time, sent only as the
@@ -22,10 +25,13 @@ from __future__ import annotations
 
 import json
 import logging
+import math
 import os
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import asdict, dataclass
+from datetime import timezone
+from email.utils import parsedate_to_datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 from urllib.parse import urlsplit
@@ -46,6 +52,12 @@ _NO_KEY = "EMPTY"
 _MAX_BACKOFF_S = 30.0
 # HTTP statuses worth retrying; any other 4xx is the request's fault and would fail again.
 _RETRYABLE_4XX = frozenset({408, 409, 429})
+# Statuses whose Retry-After header says when the server will take requests again (RFC 9110).
+_RETRY_AFTER_STATUSES = frozenset({429, 503})
+# The longest Retry-After obeyed: a misconfigured server must not park a run for hours.
+_MAX_RETRY_AFTER_S = 60.0
+# The per-request timeout unless the config (or HARNESS_JUDGE_TIMEOUT) says otherwise.
+_DEFAULT_TIMEOUT_S = 60.0
 
 
 def strip_userinfo(url: str) -> str:
@@ -59,15 +71,16 @@ def strip_userinfo(url: str) -> str:
 
 @dataclass(frozen=True)
 class JudgeConfig:
-    """Where the judge is and how it is asked. `retries` counts attempts after the first;
-    attempt i+1 waits `backoff_s * 2**i` seconds (at most 30) after attempt i fails."""
+    """Where the judge is and how it is asked. `timeout_s` bounds each HTTP request. `retries`
+    counts attempts after the first; attempt i+1 waits `backoff_s * 2**i` seconds (at most 30)
+    after attempt i fails, or longer when a 429/503 carries Retry-After (at most 60)."""
 
     base_url: str  # e.g. "http://127.0.0.1:8000/v1"
     model: str
     api_key_env: str = "HARNESS_JUDGE_API_KEY"
     temperature: float = 0.0
     max_tokens: int = 256
-    timeout_s: float = 60.0
+    timeout_s: float = _DEFAULT_TIMEOUT_S
     retries: int = 3
     backoff_s: float = 0.5
     cache_path: Path | None = None
@@ -82,7 +95,8 @@ class JudgeConfig:
             )
         if not self.model:
             raise ValueError("judge model must be a non-empty name")
-        if self.max_tokens <= 0 or self.timeout_s <= 0 or self.retries < 0 or self.backoff_s < 0:
+        bad_timeout = not (math.isfinite(self.timeout_s) and self.timeout_s > 0)
+        if self.max_tokens <= 0 or bad_timeout or self.retries < 0 or self.backoff_s < 0:
             raise ValueError(
                 f"judge needs max_tokens > 0, timeout_s > 0, retries >= 0, backoff_s >= 0 "
                 f"(got {self.max_tokens}, {self.timeout_s}, {self.retries}, {self.backoff_s})"
@@ -117,12 +131,14 @@ class JudgeStats:
 
 
 class _BadReply(Exception):
-    """An attempt's failure, already described in words safe to show (no key)."""
+    """An attempt's failure, already described in words safe to show (no key). `retry_after_s`:
+    how long the server asked us to wait (a 429/503's Retry-After), None when it did not say."""
 
-    def __init__(self, cause: str, *, retryable: bool = True) -> None:
+    def __init__(self, cause: str, *, retryable: bool = True, retry_after_s: float | None = None) -> None:
         super().__init__(cause)
         self.cause = cause
         self.retryable = retryable
+        self.retry_after_s = retry_after_s
 
 
 class Judge:
@@ -165,8 +181,8 @@ class Judge:
         attempts = cfg.retries + 1
         last: _BadReply | None = None
         for attempt in range(attempts):
-            if attempt:
-                time.sleep(min(cfg.backoff_s * 2 ** (attempt - 1), _MAX_BACKOFF_S))
+            if last is not None:
+                time.sleep(_wait_s(cfg.backoff_s, attempt, last.retry_after_s))
             try:
                 content = self._request(messages)
                 try:
@@ -240,7 +256,14 @@ class Judge:
         except openai.APIStatusError as exc:
             status = exc.status_code
             retryable = status >= 500 or status in _RETRYABLE_4XX
-            raise _BadReply(f"HTTP {status} {_clip(str(exc))!r}", retryable=retryable) from None
+            wait = (
+                _retry_after_s(exc.response.headers.get("retry-after"))
+                if status in _RETRY_AFTER_STATUSES
+                else None
+            )
+            raise _BadReply(
+                f"HTTP {status} {_clip(str(exc))!r}", retryable=retryable, retry_after_s=wait
+            ) from None
         except openai.OpenAIError as exc:
             raise _BadReply(f"client error {type(exc).__name__}: {_clip(str(exc))}") from None
         except ValueError:  # openai lets json.JSONDecodeError through for a non-JSON application/json body
@@ -273,6 +296,34 @@ def _content_of(result: object) -> str:
     return content
 
 
+def _wait_s(backoff_s: float, attempt: int, retry_after_s: float | None) -> float:
+    """The pause before attempt number `attempt` (1 = the first retry): the exponential backoff,
+    or the server's Retry-After when that is longer, capped so one header cannot stall a run."""
+    backoff = min(backoff_s * 2 ** (attempt - 1), _MAX_BACKOFF_S)
+    if retry_after_s is None:
+        return backoff
+    return max(backoff, min(retry_after_s, _MAX_RETRY_AFTER_S))
+
+
+def _retry_after_s(value: str | None) -> float | None:
+    """Seconds to wait from a Retry-After header: delay-seconds or an HTTP date (RFC 9110 10.2.3).
+    None when absent or unreadable, so the backoff applies; a date in the past gives 0."""
+    text = (value or "").strip()
+    if not text:
+        return None
+    try:
+        seconds = float(text)
+    except ValueError:
+        try:
+            when = parsedate_to_datetime(text)
+        except (TypeError, ValueError):
+            return None
+        if when.tzinfo is None:  # "-0000": an HTTP date is GMT all the same
+            when = when.replace(tzinfo=timezone.utc)
+        seconds = when.timestamp() - time.time()
+    return max(seconds, 0.0) if math.isfinite(seconds) else None
+
+
 def _is_loopback(url: str) -> bool:
     host = urlsplit(url).hostname or ""
     return host == "localhost" or host == "::1" or host.startswith("127.")
@@ -284,8 +335,9 @@ def _clip(text: str, limit: int = 120) -> str:
 
 def judge_from_env(environ: Mapping[str, str] | None = None) -> Judge | None:
     """The judge configured by HARNESS_JUDGE_URL and HARNESS_JUDGE_MODEL (optional cache file:
-    HARNESS_JUDGE_CACHE; key: HARNESS_JUDGE_API_KEY), or None when neither is set. One without
-    the other is a configuration mistake, not "no judge", so it raises ValueError."""
+    HARNESS_JUDGE_CACHE; per-request timeout in seconds: HARNESS_JUDGE_TIMEOUT, default 60; key:
+    HARNESS_JUDGE_API_KEY), or None when neither is set. One without the other, or a timeout
+    that is not a positive number, is a configuration mistake, so it raises ValueError."""
     env = os.environ if environ is None else environ
     url = env.get("HARNESS_JUDGE_URL", "").strip()
     model = env.get("HARNESS_JUDGE_MODEL", "").strip()
@@ -300,8 +352,31 @@ def judge_from_env(environ: Mapping[str, str] | None = None) -> Judge | None:
         raise ValueError(f"{present} is set but {missing} is not: set both to use a judge, or neither")
     cache = env.get("HARNESS_JUDGE_CACHE", "").strip()
     return Judge(
-        JudgeConfig(base_url=url, model=model, cache_path=Path(cache).expanduser() if cache else None)
+        JudgeConfig(
+            base_url=url,
+            model=model,
+            timeout_s=timeout_from_env(env),
+            cache_path=Path(cache).expanduser() if cache else None,
+        )
     )
+
+
+def timeout_from_env(environ: Mapping[str, str] | None = None) -> float:
+    """The judge's per-request timeout from HARNESS_JUDGE_TIMEOUT (seconds), 60 when unset or
+    blank. Anything but a positive finite number raises ValueError naming the variable: a typo
+    must not silently mean "wait a minute per request" again."""
+    env = os.environ if environ is None else environ
+    name = "HARNESS_JUDGE_TIMEOUT"
+    raw = env.get(name, "").strip()
+    if not raw:
+        return _DEFAULT_TIMEOUT_S
+    try:
+        value = float(raw)
+    except ValueError:
+        value = math.nan
+    if not (math.isfinite(value) and value > 0):
+        raise ValueError(f"{name} must be a positive number of seconds, got {raw!r}")
+    return value
 
 
 if TYPE_CHECKING:

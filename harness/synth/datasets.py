@@ -11,6 +11,7 @@ from typing import Any
 
 import datasets
 
+from harness.core.files import atomic_write, atomic_write_json
 from harness.core.paths import data_root
 from harness.core.records import content_hash
 from harness.synth.formats import BENCHMARKS, Row
@@ -133,11 +134,9 @@ def build_suite(name: str, root: Path | None = None, force: bool = False) -> Pat
         exclude.update(other_data["content_hash"])
     cols = generate_rows(spec, exclude)
     path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(path.name + ".tmp")
-    datasets.Dataset.from_dict(cols, features=FEATURES).to_parquet(str(tmp))
-    tmp.replace(path)
+    atomic_write(path, lambda tmp: datasets.Dataset.from_dict(cols, features=FEATURES).to_parquet(str(tmp)))
     manifest["n"] = len(cols["item_id"])
-    manifest_path.write_text(json.dumps(manifest, indent=2) + "\n")
+    atomic_write_json(manifest_path, manifest)
     return path
 
 

@@ -7,7 +7,6 @@ torchvision for Qwen2.5-VL in transformers 5.x.
 
 from __future__ import annotations
 
-import json
 from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
 from typing import Any
@@ -18,6 +17,7 @@ import yaml
 from transformers import set_seed
 from trl import GRPOConfig, GRPOTrainer
 
+from harness.core.files import atomic_write_json
 from harness.models.loader import load_model_and_processor
 from harness.training.plots import plot_rewards
 from harness.training.rewards import REWARD_FUNCS
@@ -125,8 +125,6 @@ def grpo_train(
     model.save_pretrained(out)
     processor.save_pretrained(out)
     history: list[dict[str, Any]] = trainer.state.log_history
-    (out / "train_log.json").write_text(
-        json.dumps({"recipe": asdict(recipe), "log": history}, indent=2) + "\n"
-    )
+    atomic_write_json(out / "train_log.json", {"recipe": asdict(recipe), "log": history})
     plot_rewards(history, out / "reward.png")
     return out

@@ -12,6 +12,8 @@ import matplotlib.pyplot as plt
 import pandas as pd
 import seaborn as sns
 
+from harness.core.files import atomic_write
+
 
 def reward_frame(log: list[dict[str, Any]]) -> pd.DataFrame:
     """step, reward, reward_std and one column per reward function, from TRL's log history."""
@@ -51,6 +53,6 @@ def plot_rewards(log: list[dict[str, Any]], path: Path, title: str = "GRPO rewar
     ax.set(xlabel="step", ylabel="mean reward", title=title)
     ax.legend(fontsize=8)
     fig.tight_layout()
-    fig.savefig(path, dpi=120)
+    atomic_write(path, lambda tmp: fig.savefig(tmp, dpi=120, format="png"))
     plt.close(fig)
     return path

@@ -6,7 +6,6 @@ AutoProcessor, which needs torchvision for Qwen2.5-VL in transformers 5.x.
 
 from __future__ import annotations
 
-import json
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
@@ -16,6 +15,7 @@ import torch
 from transformers import set_seed
 from trl import SFTConfig, SFTTrainer
 
+from harness.core.files import atomic_write_json
 from harness.models.loader import load_model_and_processor
 
 
@@ -114,7 +114,5 @@ def sft_train(
     model.save_pretrained(out)
     processor.save_pretrained(out)
     history: list[dict[str, Any]] = trainer.state.log_history
-    (out / "train_log.json").write_text(
-        json.dumps({"recipe": asdict(recipe), "log": history}, indent=2) + "\n"
-    )
+    atomic_write_json(out / "train_log.json", {"recipe": asdict(recipe), "log": history})
     return out

@@ -30,7 +30,6 @@ from __future__ import annotations
 import hashlib
 import importlib.metadata
 import io
-import json
 import stat
 from collections import Counter
 from collections.abc import Iterable, Mapping
@@ -41,6 +40,7 @@ import datasets
 import pyarrow as pa
 import pyarrow.parquet as pq
 
+from harness.core.files import atomic_write, atomic_write_json, atomic_write_text
 from harness.core.images import decode_image
 from harness.training import rewards
 
@@ -210,12 +210,14 @@ def export_verl(
         "launch": out_dir / "run_grpo.sh",
         "manifest": out_dir / "manifest.json",
     }
-    pq.write_table(pa.Table.from_pylist(records, schema=SCHEMA), paths["train"])
+    atomic_write(
+        paths["train"], lambda tmp: pq.write_table(pa.Table.from_pylist(records, schema=SCHEMA), tmp)
+    )
 
     reward_source = Path(rewards.__file__).read_bytes()
-    paths["reward"].write_bytes(reward_source)
+    atomic_write(paths["reward"], lambda tmp: tmp.write_bytes(reward_source))
 
-    paths["launch"].write_text(launch_script(model_path, n_gpus, len(records)))
+    atomic_write_text(paths["launch"], launch_script(model_path, n_gpus, len(records)))
     mode = paths["launch"].stat().st_mode
     paths["launch"].chmod(mode | stat.S_IXUSR | stat.S_IXGRP | stat.S_IXOTH)
 
@@ -233,7 +235,7 @@ def export_verl(
         "harness_version": _harness_version(),
         "files": {name: path.name for name, path in paths.items()},
     }
-    paths["manifest"].write_text(json.dumps(manifest, indent=2) + "\n")
+    atomic_write_json(paths["manifest"], manifest)
     return paths
 
 

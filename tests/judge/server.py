@@ -6,13 +6,14 @@ it with `reply` (messages → content) and `enqueue(...)` one-off behaviours for
 
 - "timeout": wait `stall_s` seconds (longer than the client's timeout) before answering
 - "500" (or any 3-digit status): an OpenAI-style error body with that status
+- "429 retry-after=<value>" (any status): the same, with a `Retry-After: <value>` header
 - "garbage": status 200 with a body that is not JSON (Content-Type text/html)
 - "garbage_json": the same body but labelled Content-Type application/json
 - "empty_choices": a well-formed completion whose `choices` is []
 - "content:<text>": answer <text> instead of calling `reply`
 - "body:<raw>": status 200, Content-Type application/json, body <raw> verbatim (odd shapes)
 
-Every request is recorded (path, headers, JSON body) in `requests`.
+Every request is recorded (path, headers, JSON body, arrival time) in `requests`.
 """
 
 from __future__ import annotations
@@ -35,6 +36,7 @@ class RecordedRequest:
     path: str
     headers: dict[str, str]  # header names lower-cased
     body: dict[str, Any] | None  # None when the body was not JSON
+    at: float = 0.0  # time.monotonic() when the request arrived
 
     @property
     def messages(self) -> Messages:
@@ -136,7 +138,7 @@ class _Handler(BaseHTTPRequestHandler):
         except ValueError:
             body = None
         headers = {k.lower(): v for k, v in self.headers.items()}
-        behaviour = self.owner._record(RecordedRequest(self.path, headers, body))
+        behaviour = self.owner._record(RecordedRequest(self.path, headers, body, time.monotonic()))
 
         if self.path.rstrip("/") != "/v1/chat/completions":
             self._send(404, {"error": {"message": f"no route {self.path}", "type": "not_found"}})
@@ -144,8 +146,10 @@ class _Handler(BaseHTTPRequestHandler):
         if behaviour == "timeout":
             self.owner._stopping.wait(self.owner.stall_s)
             behaviour = None  # then answer normally (the client has given up by now)
-        if behaviour is not None and behaviour.isdigit():
-            self._send(int(behaviour), {"error": {"message": "scripted failure", "type": "server_error"}})
+        status, _, extra = (behaviour or "").partition(" retry-after=")
+        if status.isdigit():
+            error = {"error": {"message": "scripted failure", "type": "server_error"}}
+            self._send(int(status), error, {"Retry-After": extra} if extra else None)
             return
         if behaviour == "garbage":
             self._send_raw(200, b"<html>this is not json", "text/html")
@@ -170,13 +174,17 @@ class _Handler(BaseHTTPRequestHandler):
             raise ValueError(f"unknown scripted behaviour {behaviour!r}")
         self._send(200, _completion(body, content))
 
-    def _send(self, status: int, payload: dict[str, Any]) -> None:
-        self._send_raw(status, json.dumps(payload).encode("utf-8"), "application/json")
+    def _send(self, status: int, payload: dict[str, Any], headers: dict[str, str] | None = None) -> None:
+        self._send_raw(status, json.dumps(payload).encode("utf-8"), "application/json", headers)
 
-    def _send_raw(self, status: int, data: bytes, content_type: str) -> None:
+    def _send_raw(
+        self, status: int, data: bytes, content_type: str, headers: dict[str, str] | None = None
+    ) -> None:
         try:
             self.send_response(status)
             self.send_header("Content-Type", content_type)
+            for name, value in (headers or {}).items():
+                self.send_header(name, value)
             self.send_header("Content-Length", str(len(data)))
             self.end_headers()
             self.wfile.write(data)

@@ -426,3 +426,93 @@ def test_one_judge_serves_several_threads(tmp_path: Path) -> None:
         replies = list(pool.map(lambda m: judge.ask(m, str), asks))
     server.stop()
     assert replies == [f"Q{i % 5}" for i in range(20)]
+
+
+# ---- Retry-After and the request timeout ------------------------------------------------------------
+
+
+@pytest.mark.parametrize("status", ["429", "503"])
+def test_retry_after_seconds_is_honoured(chat_server: FakeChatServer, status: str) -> None:
+    chat_server.reply = last_user
+    chat_server.enqueue(f"{status} retry-after=1")
+    with make_judge(chat_server.base_url, backoff_s=0.01) as judge:
+        assert judge.ask(user("0.6"), parse_score) == 0.6
+    first, second = chat_server.requests
+    assert 0.9 <= second.at - first.at < 2.5  # the server's 1 s, not the 0.01 s backoff
+
+
+def _record_sleeps(monkeypatch: pytest.MonkeyPatch) -> list[float]:
+    """The waits the judge asks for between attempts, without waiting them."""
+    sleeps: list[float] = []
+    monkeypatch.setattr("harness.judge.client.time.sleep", sleeps.append)
+    return sleeps
+
+
+@pytest.mark.parametrize(
+    ("behaviour", "backoff_s", "expected"),
+    [
+        ("429 retry-after=3600", 0.01, 60.0),  # capped: a server must not park a run for an hour
+        ("503 retry-after=0", 0.3, 0.3),  # never below the backoff
+        ("429 retry-after=0.2", 0.01, 0.2),
+        ("429 retry-after=soon", 0.3, 0.3),  # unreadable: the backoff
+        ("500 retry-after=5", 0.3, 0.3),  # only 429 and 503 are asked to wait
+    ],
+)
+def test_retry_after_is_capped_and_floored_by_the_backoff(
+    chat_server: FakeChatServer,
+    monkeypatch: pytest.MonkeyPatch,
+    behaviour: str,
+    backoff_s: float,
+    expected: float,
+) -> None:
+    sleeps = _record_sleeps(monkeypatch)
+    chat_server.enqueue(behaviour)
+    with make_judge(chat_server.base_url, backoff_s=backoff_s) as judge:
+        assert judge.ask(user("q"), str) == "ok"
+    assert sleeps == [pytest.approx(expected)]
+
+
+def test_retry_after_http_date(chat_server: FakeChatServer, monkeypatch: pytest.MonkeyPatch) -> None:
+    from email.utils import formatdate
+
+    sleeps = _record_sleeps(monkeypatch)
+    chat_server.enqueue(
+        f"429 retry-after={formatdate(time.time() + 30, usegmt=True)}",
+        "503 retry-after=" + formatdate(0, usegmt=True),
+    )
+    with make_judge(chat_server.base_url, backoff_s=0.01) as judge:
+        assert judge.ask(user("q"), str) == "ok"
+    assert len(sleeps) == 2
+    assert 25.0 <= sleeps[0] <= 30.0  # HTTP dates have whole seconds
+    assert sleeps[1] == pytest.approx(0.02)  # a date in the past: the backoff (second attempt: 2x)
+
+
+def test_timeout_from_the_environment_stops_a_hung_judge_quickly() -> None:
+    env = {"HARNESS_JUDGE_URL": "", "HARNESS_JUDGE_MODEL": "judge-m", "HARNESS_JUDGE_TIMEOUT": "0.5"}
+    with FakeChatServer(stall_s=30.0) as server:  # hung: answers only when stopped
+        server.enqueue(*["timeout"] * 4)
+        judge = judge_from_env({**env, "HARNESS_JUDGE_URL": server.base_url})
+        assert judge is not None and judge.config.timeout_s == 0.5
+        start = time.monotonic()
+        with judge, pytest.raises(JudgeError, match=r"timed out \(timeout 0.5s\) after 4 attempts"):
+            judge.ask(user("q"), str)
+        assert time.monotonic() - start < 8.0  # 4 x 0.5 s timeouts + 0.5 + 1 + 2 s backoff
+
+
+def test_timeout_defaults_to_60s() -> None:
+    env = {"HARNESS_JUDGE_URL": "http://127.0.0.1:8000/v1", "HARNESS_JUDGE_MODEL": "judge-m"}
+    for extra in ({}, {"HARNESS_JUDGE_TIMEOUT": " "}):
+        judge = judge_from_env({**env, **extra})
+        assert judge is not None and judge.config.timeout_s == 60.0
+        judge.close()
+
+
+@pytest.mark.parametrize("value", ["abc", "0", "-2", "nan", "inf", "30s"])
+def test_timeout_from_the_environment_is_validated(value: str) -> None:
+    env = {
+        "HARNESS_JUDGE_URL": "http://127.0.0.1:8000/v1",
+        "HARNESS_JUDGE_MODEL": "judge-m",
+        "HARNESS_JUDGE_TIMEOUT": value,
+    }
+    with pytest.raises(ValueError, match=f"HARNESS_JUDGE_TIMEOUT.*{value!r}"):
+        judge_from_env(env)

@@ -41,24 +41,40 @@ def _grade(messages: list[dict[str, str]]) -> str:
     return "1.0" if "It is red." in messages[-1]["content"] else "0.0"
 
 
+def _unscore(records: pd.DataFrame, index: int, note: str) -> pd.DataFrame:
+    """`records` with item `index` unscored, as an earlier failed judging leaves it."""
+    out = records.copy()
+    meta = json.loads(str(out.at[index, "meta"]))
+    meta.update(method="none", note=note)
+    out.at[index, "score"] = None
+    out.at[index, "parsed_answer"] = None
+    out.at[index, "meta"] = json.dumps(meta, sort_keys=True)
+    return out
+
+
+def _config(tmp_path: Path, **kwargs: Any) -> dict[str, Any]:
+    settings: dict[str, Any] = dict(model="grader", timeout_s=0.5, retries=1, backoff_s=0.0)
+    return {**settings, "cache_path": tmp_path / "cache.sqlite", **kwargs}
+
+
 def test_mmvet_judge_failures_are_unscored_then_filled_in(tmp_path: Path) -> None:
     records = _records(tmp_path, "mmvet", ["x = -1 and -5", "It is red.", "three", "STOP"])
     assert all(json.loads(m)["method"] == "rule_approx" for m in records.meta)
-    config = dict(
-        model="grader", timeout_s=0.5, retries=1, backoff_s=0.0, cache_path=tmp_path / "cache.sqlite"
-    )
+    records = _unscore(records, 0, "judge failed: earlier")
+    config = _config(tmp_path)
     with FakeChatServer(_grade, stall_s=1.5) as server:
-        # Item 1: a garbage reply, then a timeout (both attempts fail). Item 2: a 500 then a good reply.
+        # Item 0: a garbage reply, then a timeout (both attempts fail). Item 1: a 500 then a good reply.
         server.enqueue("content:banana", "timeout", "500")
         result = rescore(records, Judge(JudgeConfig(base_url=server.base_url, **config)), progress=False)
         df = result.records
         assert df.score.isna().sum() == 1
         failed = df[df.score.isna()].iloc[0]
         note = json.loads(failed.meta)["note"]
-        assert "judge failed" in note and "timed out" in note
+        assert "judge failed" in note and "timed out" in note  # the new reason, not the old one
         assert failed.judge is not None  # which judge failed is on record too
         assert df.score.tolist()[1:] == [1.0, 0.0, 0.0]
         assert all(json.loads(m)["method"] in ("judge", "none") for m in df.meta)
+        assert result.judge_failed == 1 and result.kept_after_judge_failure == 0
         sent = len(server.requests)
         # A second pass: cached verdicts are reused; only the unscored item is asked again.
         again = rescore(df, Judge(JudgeConfig(base_url=server.base_url, **config)), progress=False)
@@ -66,12 +82,50 @@ def test_mmvet_judge_failures_are_unscored_then_filled_in(tmp_path: Path) -> Non
         assert again.records.score.notna().all() and again.newly_scored == 1
 
 
-def test_a_dead_judge_leaves_every_item_unscored_never_guessed(tmp_path: Path) -> None:
-    records = _records(tmp_path, "mmvet", ["a", "b", "c", "d"])
+def test_a_failed_judging_keeps_the_earlier_rule_score(tmp_path: Path) -> None:
+    records = _records(tmp_path, "mmvet", ["x = -1 and -5", "It is red.", "three", "STOP"])
+    with FakeChatServer(_grade) as server:
+        server.enqueue("500", "500")  # item 0: both attempts fail
+        judge = Judge(JudgeConfig(base_url=server.base_url, **_config(tmp_path)))
+        result = rescore(records, judge, progress=False)
+    df = result.records
+    assert df.iloc[0].to_dict() == records.iloc[0].to_dict()  # score, method, note, judge: as before
+    assert json.loads(df.meta.iloc[0])["method"] == "rule_approx" and pd.notna(df.score.iloc[0])
+    assert [json.loads(m)["method"] for m in df.meta.iloc[1:]] == ["judge"] * 3
+    assert result.kept_after_judge_failure == 1 and result.judge_failed == 1
+    assert result.newly_unscored == 0
+
+
+def test_a_failed_judging_keeps_the_earlier_judge_verdict(tmp_path: Path) -> None:
+    records = _records(tmp_path, "mmvet", ["x = -1 and -5", "It is red.", "three", "STOP"])
+    with FakeChatServer(_grade) as server:
+        first = rescore(records, Judge(JudgeConfig(base_url=server.base_url, model="grader")), progress=False)
+        judged = first.records
+        assert judged.score.tolist() == [0.0, 1.0, 0.0, 0.0]
+        # A new judge model, whose judging of item 1 fails (two 500s).
+        server.enqueue("content:0.0", "500", "500")
+        judge = Judge(JudgeConfig(base_url=server.base_url, **_config(tmp_path, model="grader-v2")))
+        result = rescore(judged, judge, progress=False)
+    df = result.records
+    assert df.score.tolist() == [0.0, 1.0, 0.0, 0.0]  # the valid 1.0 survives the failure
+    assert df.iloc[1].to_dict() == judged.iloc[1].to_dict()
+    assert json.loads(df.meta.iloc[1])["method"] == "judge"
+    assert json.loads(df.judge.iloc[1])["model"] == "grader"  # who gave the kept verdict
+    assert [json.loads(j)["model"] for j in df.judge.iloc[[0, 2, 3]]] == ["grader-v2"] * 3
+    assert result.kept_after_judge_failure == 1 and result.changed == 0 and result.newly_unscored == 0
+
+
+def test_a_dead_judge_is_an_error_and_nothing_is_rewritten(tmp_path: Path) -> None:
+    # Item 0 was unscored, items 1-3 have rule scores: none of it may be lost or guessed.
+    records = _unscore(_records(tmp_path, "mmvet", ["a", "b", "c", "d"]), 0, "judge failed: earlier")
+    before = records.copy()
     judge = Judge(JudgeConfig(base_url="http://127.0.0.1:9/v1", model="g", retries=0, timeout_s=0.5))
-    df = rescore(records, judge, progress=False).records
-    assert df.score.isna().all()
-    assert all("judge" in json.loads(m)["note"] for m in df.meta)
+    with pytest.raises(RescoreError) as info:
+        rescore(records, judge, progress=False)
+    message = str(info.value)
+    assert "judge at http://127.0.0.1:9/v1" in message and "connection failed" in message
+    assert "no verdict for any of the 4 items" in message and "nothing was re-scored" in message
+    pd.testing.assert_frame_equal(records, before)
 
 
 def test_mathvista_uses_the_judge_only_where_rules_fail(tmp_path: Path) -> None:

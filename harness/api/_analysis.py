@@ -114,9 +114,6 @@ class CompareResult:
 def compare(config: CompareConfig) -> CompareResult:
     """Paired comparison of every run with the first, per benchmark and tier; arm-level tests when
     `config.arms` names the seeds of each arm."""
-    from harness.report.compare_render import write_all
-    from harness.report.seeds import seed_table
-    from harness.report.seeds import to_markdown as seeds_markdown
 
     settings = stats_compare.CompareConfig(level=config.level, alpha=config.alpha, q=config.q,
                                            effect=config.effect, n_resamples=config.resamples,
@@ -132,6 +129,21 @@ def compare(config: CompareConfig) -> CompareResult:
             f"--arm names runs that are not compared: {', '.join(unknown)} (runs: {', '.join(loaded)})"
         )
     result = stats_compare.compare_runs(loaded, settings)
+    with folder_lock(config.out, "harness compare"):
+        return _write_comparison(config, settings, loaded, arms, result)
+
+
+def _write_comparison(
+    config: CompareConfig,
+    settings: stats_compare.CompareConfig,
+    loaded: dict[str, pd.DataFrame],
+    arms: dict[str, list[str]],
+    result: stats_compare.CompareResult,
+) -> CompareResult:
+    from harness.report.compare_render import write_all
+    from harness.report.seeds import seed_table
+    from harness.report.seeds import to_markdown as seeds_markdown
+
     paths = write_all(result, settings, config.out)
     seeds = None
     if arms:

@@ -178,6 +178,9 @@ def gate_cmd(cfg: api.GateConfig) -> None:
         err.print(
             "[bold red]gate: FAIL[/] (the candidate is worse than the baseline by more than the margin)"
         )
+    elif result.decision is Decision.INCONCLUSIVE and detail.not_compared:
+        err.print(f"[bold yellow]gate: INCONCLUSIVE[/] (no item of {', '.join(detail.not_compared)} could be "
+                  "paired with the baseline: see the alignment report above)")  # fmt: skip
     elif result.decision is Decision.INCONCLUSIVE:
         err.print(
             "[bold yellow]gate: INCONCLUSIVE[/] (the interval straddles the margin: more items are needed)"

@@ -36,6 +36,8 @@ def atomic_write(path: Path, write: Callable[[Path], Any]) -> Path:
     tmp = Path(name)
     try:
         write(tmp)
+        with tmp.open("rb+") as fh:  # on disk before the rename makes it the file
+            os.fsync(fh.fileno())
         os.replace(tmp, path)
     except BaseException:
         tmp.unlink(missing_ok=True)

@@ -17,10 +17,12 @@ from typing import Any
 
 import pandas as pd
 import pyarrow as pa
+import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 from harness.core.constants import TIERS
 from harness.core.errors import InputError
+from harness.core.files import atomic_write, atomic_write_text
 
 
 @dataclass
@@ -246,21 +248,33 @@ _DEFAULTS = {f.name: f.default for f in fields(Record) if f.default is not MISSI
 def write_records(records: Iterable[Record | dict[str, Any]] | pd.DataFrame, path: str | Path) -> Path:
     """Validate and write records to .parquet or .jsonl (atomically: a crash never leaves half a file)."""
     path = Path(path)
+    if path.suffix not in (".parquet", ".jsonl"):
+        raise ValueError(f"{path}: records must be .parquet or .jsonl")
     rows = frame_to_rows(records) if isinstance(records, pd.DataFrame) else records
     df = to_frame(rows, str(path))
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(path.name + ".tmp")
     if path.suffix == ".parquet":
         table = pa.Table.from_pandas(df, schema=SCHEMA, preserve_index=False)
-        pq.write_table(table, tmp)
-    elif path.suffix == ".jsonl":
-        with tmp.open("w") as fh:
-            for row in frame_to_rows(df):
-                fh.write(json.dumps(row, ensure_ascii=False) + "\n")
-    else:
-        raise ValueError(f"{path}: records must be .parquet or .jsonl")
-    tmp.replace(path)
-    return path
+        return atomic_write(path, lambda tmp: pq.write_table(table, tmp))
+    text = "".join(json.dumps(row, ensure_ascii=False) + "\n" for row in frame_to_rows(df))
+    return atomic_write_text(path, text)
+
+
+def _parquet_rows(table: pa.Table) -> list[dict[str, Any]]:
+    """Rows of a records table, with the NaNs put back that pandas would read as null.
+
+    In Arrow (and parquet) null and NaN are different values; pandas has only NaN, so after
+    `to_pandas` an unscored item (null) and a NaN score look the same. Null means "unscored"; NaN is
+    rejected like anywhere else (see `_row_problems`), so it is restored here for validation to see.
+    """
+    rows = frame_to_rows(table.to_pandas())
+    for name in sorted(_FLOAT_FIELDS & set(table.column_names)):
+        column = table.column(name)
+        if not pa.types.is_floating(column.type):
+            continue
+        nan = pc.fill_null(pc.is_nan(column), False).to_numpy(zero_copy_only=False)
+        for i in nan.nonzero()[0]:
+            rows[int(i)][name] = math.nan
+    return rows
 
 
 def read_jsonl(path: str | Path) -> list[dict[str, Any]]:
@@ -283,7 +297,10 @@ def read_records(path: str | Path) -> pd.DataFrame:
     if not path.exists():
         raise FileNotFoundError(f"records file not found: {path}")
     if path.suffix == ".parquet":
-        rows = frame_to_rows(pq.read_table(path).to_pandas())
+        # One open file: reading by path stats and opens it separately, and a writer's rename in
+        # between would pair one file's footer with the other's pages.
+        with path.open("rb") as fh:
+            rows = _parquet_rows(pq.read_table(fh))
     elif path.suffix == ".jsonl":
         try:
             rows = read_jsonl(path)

@@ -23,7 +23,7 @@ from statsmodels.stats.proportion import proportion_confint
 from harness.core.constants import TIER_ORDER
 from harness.core.records import read_records
 from harness.stats import align, benjamini_hochberg, clustered_se, compare, holm, interaction, mde_paired
-from harness.stats.align import Aligned, AlignmentReport
+from harness.stats.align import Aligned, AlignmentReport, nothing_aligned
 
 
 @dataclass(frozen=True)
@@ -44,6 +44,7 @@ class CompareResult:
     interactions: pd.DataFrame
     reports: list[AlignmentReport] = field(default_factory=list)
     names: list[str] = field(default_factory=list)
+    not_compared: list[str] = field(default_factory=list)  # tasks without any aligned item
 
 
 def load_runs(paths: list[Path]) -> dict[str, pd.DataFrame]:
@@ -132,16 +133,23 @@ def _flag(p_adj: float, mde: float, cfg: CompareConfig, rejected: bool | None = 
 
 
 def compare_runs(runs: dict[str, pd.DataFrame], cfg: CompareConfig | None = None) -> CompareResult:
+    """The comparison table of every checkpoint against the first, per task and tier.
+
+    A task none of whose items aligns (all missing, changed or unscored somewhere) is left out and
+    listed in `not_compared`, its alignment report saying why; when that is every task there is
+    nothing to compare, and the InputError carries the reports.
+    """
     cfg = cfg or CompareConfig()
     names = list(runs)
     tasks = sorted(set.intersection(*(set(df["task"]) for df in runs.values())))
     if not tasks:
         raise ValueError("the checkpoints have no task in common")
-    rows, inter, reports = [], [], []
+    rows, inter, reports, not_compared = [], [], [], []
     for task in tasks:
         al = align(runs, task)
         reports.append(al.report)
         if not al.item_ids:
+            not_compared.append(task)
             continue
         column = cfg.tier_column or next(iter(al.tiers), None)
         labels = al.tiers.get(column) if column else None
@@ -159,6 +167,8 @@ def compare_runs(runs: dict[str, pd.DataFrame], cfg: CompareConfig | None = None
                               "n_easy": res.n_easy, "n_hard": res.n_hard, "delta_easy": res.delta_easy,
                               "delta_hard": res.delta_hard, "difference": res.estimate,
                               "low": res.ci_low, "high": res.ci_high, "p": res.p_value})  # fmt: skip
+    if not rows:
+        raise nothing_aligned(reports)
     table = pd.DataFrame(rows)
     table["p_adj"], table["adjustment"], table["flag"] = math.nan, "", ""
     for _, part in table.groupby("checkpoint", sort=False):
@@ -179,4 +189,4 @@ def compare_runs(runs: dict[str, pd.DataFrame], cfg: CompareConfig | None = None
         interactions = interactions.sort_values(["checkpoint", "benchmark"], kind="stable").reset_index(
             drop=True
         )
-    return CompareResult(table, interactions, reports, names)
+    return CompareResult(table, interactions, reports, names, not_compared)

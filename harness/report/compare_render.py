@@ -84,6 +84,8 @@ def to_markdown(result: CompareResult, cfg: CompareConfig) -> str:
                 f"{_ci(r.delta_hard, None, None, True)} | {_ci(r.difference, r.low, r.high, signed=True)} | {_p(r.p)} |"
             )
     notes = [line for rep in result.reports for line in rep.lines() if rep.n_excluded or rep.warnings]
+    if result.not_compared:
+        notes.insert(0, f"not compared (no item aligned): {', '.join(result.not_compared)}")
     if notes:
         out += ["", "## Alignment", "", "```", *notes, "```"]
     return "\n".join(out) + "\n"

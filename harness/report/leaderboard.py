@@ -18,6 +18,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats as sps
 
+from harness.core.files import atomic_write_text
 from harness.stats import align, sign_flip_permutation
 from harness.stats.align import AlignmentReport
 
@@ -71,11 +72,10 @@ def entry_from_records(
 
 
 def write_entry(entry: dict[str, Any], path: Path) -> Path:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(path.name + ".tmp")
-    tmp.write_text(json.dumps(entry, indent=1, sort_keys=True, allow_nan=True) + "\n")
-    tmp.replace(path)
-    return path
+    """Write an entry atomically (a unique temporary file renamed over it: no torn file, even when
+    two CI jobs write the same entry at once)."""
+    text = json.dumps(entry, indent=1, sort_keys=True, allow_nan=True) + "\n"
+    return atomic_write_text(path, text)
 
 
 def read_entry(path: Path) -> dict[str, Any]:
@@ -99,7 +99,10 @@ def entry_records(entry: dict[str, Any]) -> pd.DataFrame:
 
 
 def weighted_pair(runs: dict[str, pd.DataFrame]) -> tuple[np.ndarray, np.ndarray, list[AlignmentReport]]:
-    """Per-item weighted scores of two checkpoints over every shared task (mean = macro mean)."""
+    """Per-item weighted scores of two checkpoints over every shared task (mean = macro mean).
+
+    Tasks without an aligned item are left out (their reports say why); when no task has one the
+    arrays are empty, for the caller to decide what that means."""
     tasks = sorted(set.intersection(*(set(df["task"]) for df in runs.values())))
     parts, reports = [], []
     for task in tasks:
@@ -109,7 +112,7 @@ def weighted_pair(runs: dict[str, pd.DataFrame]) -> tuple[np.ndarray, np.ndarray
             parts.append(al.scores)
     n = sum(p.shape[1] for p in parts)
     weighted = [p * (n / (len(parts) * p.shape[1])) for p in parts]
-    joined = np.concatenate(weighted, axis=1)
+    joined = np.concatenate(weighted, axis=1) if weighted else np.empty((2, 0))
     return joined[0], joined[1], reports
 
 

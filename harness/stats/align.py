@@ -10,12 +10,14 @@ make two runs not comparable (generation config, task version, judge) produce wa
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
 
 from harness.core.constants import UNTIERED
+from harness.core.errors import InputError
 
 
 @dataclass
@@ -64,6 +66,16 @@ class Aligned:
 
 
 _COMPARABILITY = ("gen_config_hash", "task_version", "judge")
+
+
+def nothing_aligned(reports: Sequence[AlignmentReport]) -> InputError:
+    """The error for runs of which no task has an aligned item, carrying every alignment report:
+    what is missing, changed or unscored is the whole explanation, and the user's to fix."""
+    lines = [line for report in reports for line in report.lines()]
+    return InputError(
+        "no item could be compared: in every task, each item is missing, has different content or "
+        "is unscored under some checkpoint:\n" + "\n".join(lines)
+    )
 
 
 def align(runs: dict[str, pd.DataFrame], task: str) -> Aligned:

@@ -2,9 +2,12 @@ from __future__ import annotations
 
 import json
 import math
+import threading
 from pathlib import Path
 
 import pandas as pd
+import pyarrow as pa
+import pyarrow.parquet as pq
 import pytest
 
 from harness.core.records import (
@@ -147,3 +150,52 @@ def test_content_hash_changes_with_any_part() -> None:
         )
         == 4
     )
+
+
+def test_nan_score_in_a_parquet_is_rejected_and_null_stays_unscored(tmp_path: Path) -> None:
+    # Arrow keeps NaN and null apart; pandas does not, so the check must look at the Arrow table.
+    rows = [_rec("q1"), _rec("q2", score=None), _rec("q3")]
+    column = list(rows[0]).index("score")
+    table = pa.Table.from_pylist(rows)
+    table = table.set_column(column, "score", pa.array([1.0, None, math.nan], pa.float64()))
+    path = tmp_path / "r.parquet"
+    pq.write_table(table, path)
+    with pytest.raises(RecordValidationError, match=r"item_id='q3': field 'score' is NaN") as info:
+        read_records(path)
+    assert len(info.value.problems) == 1  # the null score of q2 is "unscored", not a problem
+    pq.write_table(table.set_column(column, "score", pa.array([1.0, None, 0.0], pa.float64())), path)
+    df = read_records(path)
+    assert math.isnan(df.score.iloc[1]) and df.score.iloc[2] == 0.0
+
+
+def _frame(model: str, n: int) -> list[dict[str, object]]:
+    return [_rec(f"q{i}", model=model, response=model * 50, score=float(i % 2)) for i in range(n)]
+
+
+@pytest.mark.parametrize("suffix", [".parquet", ".jsonl"])
+def test_concurrent_writers_never_tear_the_file(tmp_path: Path, suffix: str) -> None:
+    path = tmp_path / f"r{suffix}"
+    frames = {"a": _frame("a", 120), "b": _frame("b", 80)}
+    errors: list[BaseException] = []
+
+    def writer(model: str) -> None:
+        try:
+            for _ in range(15):
+                write_records(frames[model], path)
+        except BaseException as e:  # a torn or vanished temporary file surfaces here
+            errors.append(e)
+
+    threads = [threading.Thread(target=writer, args=(m,)) for m in frames]
+    for t in threads:
+        t.start()
+    seen = []
+    while any(t.is_alive() for t in threads):
+        if path.exists():
+            seen.append(read_records(path))  # a reader only ever sees one complete frame
+    for t in threads:
+        t.join()
+    assert not errors, errors
+    for df in [*seen, read_records(path)]:
+        (model,) = set(df.model)
+        assert len(df) == len(frames[model]) and set(df.response) == {model * 50}
+    assert [p.name for p in tmp_path.iterdir()] == [path.name]  # no temporary file left behind

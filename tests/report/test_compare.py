@@ -13,7 +13,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from harness.core.records import write_records
+from harness.core.errors import InputError
+from harness.core.records import to_frame, write_records
 from harness.report.compare import CompareConfig, compare_runs, load_runs
 from harness.report.compare_render import to_markdown
 from harness.stats import holm, mcnemar
@@ -131,3 +132,44 @@ def test_cli_refuses_what_cannot_be_compared(tmp_path: Path, bad: str) -> None:
     proc = subprocess.run([sys.executable, "-m", "harness.cli", "compare", *args, "--out", str(tmp_path / "o")],
                           capture_output=True, text=True, timeout=300)  # fmt: skip
     assert proc.returncode != 0 and "harness compare" in proc.stderr
+
+
+def _small_run(name: str, n: int = 12, **per_task: dict[str, object]) -> pd.DataFrame:
+    """Two tasks of n binary items; `per_task[task]` overrides columns (content_hash, score) there."""
+    rows = []
+    for task in ("harness_a", "harness_b"):
+        for i in range(n):
+            row = {"item_id": f"{task}-{i}", "benchmark": task.removeprefix("harness_"), "task": task,
+                   "model": name, "response": "", "target": "", "score": float((i * 7 + len(name)) % 3 > 0),
+                   "content_hash": f"h{i}", "gen_config_hash": "g", "task_version": "1"}  # fmt: skip
+            row.update(per_task.get(task, {}))
+            rows.append(row)
+    return to_frame(rows)
+
+
+@pytest.mark.parametrize(
+    ("override", "reason"),
+    [
+        ({"content_hash": "new"}, "12 item(s) with different content"),
+        ({"score": None}, "12 unscored item(s)"),
+    ],
+)
+def test_nothing_aligned_is_an_input_error_with_the_alignment_report(
+    override: dict[str, object], reason: str
+) -> None:
+    runs = {"ref": _small_run("ref"), "new": _small_run("new", harness_a=override, harness_b=override)}
+    with pytest.raises(InputError) as info:
+        compare_runs(runs, CFG)
+    message = str(info.value)
+    assert "no item could be compared" in message
+    assert "harness_a: 0 items aligned" in message and "harness_b: 0 items aligned" in message
+    assert message.count(reason) == 2
+
+
+def test_a_task_that_does_not_align_is_reported_the_others_compared() -> None:
+    runs = {"ref": _small_run("ref"), "new": _small_run("new", harness_b={"content_hash": "new"})}
+    result = compare_runs(runs, CFG)
+    assert set(result.rows.benchmark) == {"a"} and result.not_compared == ["harness_b"]
+    text = to_markdown(result, CFG)
+    assert "not compared (no item aligned): harness_b" in text
+    assert "12 item(s) with different content" in text

@@ -5,13 +5,15 @@ from __future__ import annotations
 
 import subprocess
 import sys
+import threading
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import pytest
 
-from harness.core.records import write_records
+from harness.core.errors import InputError
+from harness.core.records import to_frame, write_records
 from harness.report.compare import load_runs
 from harness.report.gate import gate
 from harness.report.leaderboard import (
@@ -23,7 +25,7 @@ from harness.report.leaderboard import (
     write_entry,
 )
 from harness.stats import Decision
-from tests.report.test_compare import build_runs
+from tests.report.test_compare import _small_run, build_runs
 
 
 @pytest.fixture
@@ -120,3 +122,83 @@ def test_committed_baseline_is_a_valid_entry() -> None:
     entry = read_entry(Path(__file__).parents[2] / "leaderboards" / "harness_synth6" / "tiny-base.json")
     assert entry["checkpoint"] == "tiny-base" and len(entry["tasks"]) == 6
     assert sum(len(t["items"]) for t in entry["tasks"].values()) == 1440
+
+
+def test_concurrent_entry_writers_never_tear_the_file(runs: dict[str, pd.DataFrame], tmp_path: Path) -> None:
+    entries = {name: entry_from_records(runs[name], name, "suite") for name in ("base", "grpo-random")}
+    path, errors = tmp_path / "entry.json", []
+
+    def writer(name: str) -> None:
+        try:
+            for _ in range(20):
+                write_entry(entries[name], path)
+        except BaseException as e:  # a vanished or torn temporary file surfaces here
+            errors.append(e)
+
+    threads = [threading.Thread(target=writer, args=(name,)) for name in entries]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert not errors, errors
+    assert read_entry(path)["checkpoint"] in entries
+    assert [p.name for p in tmp_path.iterdir() if p.is_file()] == [path.name]
+
+
+@pytest.mark.parametrize(
+    ("override", "reason"),
+    [
+        ({"content_hash": "new"}, "12 item(s) with different content"),
+        ({"score": None}, "12 unscored item(s)"),
+    ],
+)
+def test_gate_with_nothing_aligned_is_an_input_error_with_the_alignment_report(
+    override: dict[str, object], reason: str
+) -> None:
+    baseline = entry_from_records(_small_run("ref"), "ref", "suite")
+    with pytest.raises(InputError) as info:
+        gate(_small_run("new", harness_a=override, harness_b=override), baseline, 0.02, n_resamples=200)
+    message = str(info.value)
+    assert "no item could be compared" in message and message.count(reason) == 2
+    assert "harness_a: 0 items aligned" in message and "harness_b: 0 items aligned" in message
+
+
+def test_gate_reports_a_task_it_could_not_compare_and_does_not_pass_without_it() -> None:
+    ref = _small_run("ref", n=400)
+    baseline = entry_from_records(ref, "ref", "suite")
+    candidate = ref.copy()
+    candidate.loc[candidate.task == "harness_b", "content_hash"] = "new"
+    result = gate(candidate, baseline, 0.05, n_resamples=200)
+    assert result.not_compared == ["harness_b"] and set(result.per_task) == {"harness_a"}
+    assert result.per_task["harness_a"].decision is Decision.PASS  # identical items, 400 of them
+    # ... but the suite's macro score was not measured on harness_b: no PASS for the suite.
+    assert result.decision is Decision.INCONCLUSIVE
+    assert any("harness_b: 0 items aligned" in line for r in result.reports for line in r.lines())
+
+
+def _one_task(scores: list[float], name: str) -> pd.DataFrame:
+    return to_frame([{"item_id": f"q{i}", "benchmark": "b", "task": "harness_b", "model": name,
+                      "response": "", "target": "", "score": s, "content_hash": f"h{i}"}
+                     for i, s in enumerate(scores)])  # fmt: skip
+
+
+def test_gate_does_not_pass_on_eight_items() -> None:
+    """One item of eight gained, none lost: every resampled mean difference is ≥ 0, so the
+    percentile bootstrap's lower bound is 0 (PASS at any margin); 8 items cannot show that."""
+    a = [1.0, 0.0, 1.0, 0.0, 1.0, 1.0, 0.0, 1.0]
+    b = [1.0, 1.0, 1.0, 0.0, 1.0, 1.0, 0.0, 1.0]
+    baseline = entry_from_records(_one_task(a, "ref"), "ref", "suite")
+    result = gate(_one_task(b, "new"), baseline, 0.02, n_resamples=2000)
+    assert result.per_task["harness_b"].decision is Decision.INCONCLUSIVE
+    assert result.decision is Decision.INCONCLUSIVE, result.overall.result
+    assert result.overall.ci[0] < -0.02 < result.overall.result.delta
+    # Identical answers on 8 items are no more evidence.
+    assert gate(_one_task(a, "new"), baseline, 0.02).decision is Decision.INCONCLUSIVE
+
+
+def test_gate_passes_a_clear_improvement_on_many_items(runs: dict[str, pd.DataFrame]) -> None:
+    baseline = entry_from_records(runs["base"], "base", "suite")
+    better = runs["base"].copy()
+    better.loc[better.score < 1.0, "score"] = 1.0  # every wrong answer right, continuous scores maxed
+    result = gate(better, baseline, 0.0, n_resamples=2000)
+    assert result.decision is Decision.PASS and result.overall.ci[0] > 0

@@ -7,6 +7,7 @@ import pytest
 from scipy import stats as sps
 
 from harness.stats import Decision, interaction, noninferiority, seed_level
+from harness.stats.effects import macro_noninferiority
 
 
 def _tier(n: int, seed: int, gain: float) -> tuple[np.ndarray, np.ndarray]:
@@ -80,8 +81,55 @@ def test_noninferiority_continuous_and_clustered() -> None:
     a = rng.random(500)
     b = np.clip(a + rng.normal(0, 0.05, 500), 0, 1)
     res = noninferiority(a, b, margin=0.02, n_resamples=2000)
-    assert res.decision is Decision.PASS and "bootstrap" in res.result.method
+    assert res.decision is Decision.PASS and "adjusted Wald" in res.result.method
     clustered = noninferiority(a, b - 0.05, margin=0.02, cluster=np.arange(500) // 5)
     assert clustered.decision is Decision.FAIL and "cluster" in clustered.result.method
     with pytest.raises(ValueError, match="margin"):
         noninferiority(a, b, margin=-0.1)
+
+
+def test_noninferiority_of_continuous_scores_needs_more_than_a_few_items() -> None:
+    """All 8 differences ≥ 0: the percentile bootstrap's lower bound is 0, a PASS at any margin."""
+    a = np.array([0.4, 0.7, 0.5, 0.9, 0.2, 0.6, 0.8, 0.3])
+    b = a + np.array([0.0, 0.05, 0.0, 0.0, 0.1, 0.0, 0.0, 0.05])
+    res = noninferiority(a, b, margin=0.02, n_resamples=2000)
+    assert res.decision is Decision.INCONCLUSIVE and res.ci[0] < -0.02, res
+    assert res.result.delta == pytest.approx(0.025)
+
+
+def test_macro_interval_is_agresti_min_on_one_binary_stratum() -> None:
+    a, b = _binary(300, 4, 0.05)
+    n10, n01, n = int(np.sum((a == 1) & (b == 0))), int(np.sum((a == 0) & (b == 1))), 300
+    p10, p01 = (n10 + 0.5) / (n + 2), (n01 + 0.5) / (n + 2)
+    se = np.sqrt((p10 + p01 - (p01 - p10) ** 2) / (n + 2))
+    res = macro_noninferiority([(a, b)], margin=0.05).result
+    assert (res.ci_low, res.ci_high) == pytest.approx(
+        (p01 - p10 - 1.96 * se, p01 - p10 + 1.96 * se), rel=1e-3
+    )
+    assert res.delta == pytest.approx(b.mean() - a.mean()) and res.n == n
+
+
+def test_macro_estimate_is_the_mean_over_tasks_and_a_big_suite_passes() -> None:
+    pairs = [_binary(n, s, 0.0) for n, s in ((900, 1), (300, 2), (150, 3))]
+    res = macro_noninferiority(pairs, margin=0.02)
+    assert res.result.mean_a == pytest.approx(np.mean([a.mean() for a, _ in pairs]))
+    assert res.decision is Decision.PASS and res.result.n == 1350
+
+
+def test_macro_interval_keeps_its_coverage_on_few_items() -> None:
+    """Lower bound above the true δ (a false PASS at margin −δ) at most (1 − level)/2 of the time,
+    on 8 and 3 × 8 binary items where the percentile bootstrap does so about half the time."""
+    rng = np.random.default_rng(5)
+    for tasks in (1, 3):
+        kind = rng.choice(4, size=(2000, tasks, 8), p=[0.075, 0.025, 0.45, 0.45])  # δ = −0.05
+        a, b = np.isin(kind, [0, 2]).astype(float), np.isin(kind, [1, 2]).astype(float)
+        lows = [macro_noninferiority(list(zip(x, y, strict=True)), 0.05).result.ci_low
+                for x, y in zip(a, b, strict=True)]  # fmt: skip
+        assert np.mean(np.array(lows) > -0.05) <= 0.025
+
+
+def test_macro_noninferiority_refuses_empty_input() -> None:
+    with pytest.raises(ValueError, match="at least one task"):
+        macro_noninferiority([], margin=0.02)
+    with pytest.raises(ValueError, match="margin"):
+        macro_noninferiority([([1.0], [1.0])], margin=-1)

@@ -15,6 +15,9 @@ from harness.paper6.data import DATA_DIR_ENV
 from harness.paper6.tasks import hooks
 from tests.paper6 import fixtures
 
+# lmms-eval task loading in-process (seconds each): in `make test`, not in `make test-fast`.
+pytestmark = pytest.mark.slow
+
 
 def _cut_second_image(folder: Path) -> None:
     path = folder / "mmstar.parquet"

@@ -15,6 +15,9 @@ from harness.difficulty.source import load_source_docs
 from harness.paper6.data import DATA_DIR_ENV, datasets_cache_env
 from tests.paper6 import fixtures
 
+# lmms-eval task loading in-process (seconds each): in `make test`, not in `make test-fast`.
+pytestmark = pytest.mark.slow
+
 
 def _second_copy(root: Path) -> Path:
     """The MMStar fixture with the first question changed (same layout, same file names)."""

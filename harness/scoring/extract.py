@@ -1,8 +1,13 @@
-"""Pull the final answer out of a model response.
+"""Pull the final answer out of a model response, the one extractor every scorer uses.
 
-Order: the content of the *last* `<answer>...</answer>` block, else the last `\\boxed{...}`, else the
-whole response. Several answer blocks are a known reward hack; taking the last one is what a reader
-of the response would take, and rewards decide separately whether several blocks are allowed.
+Reasoning first: closed `<think>...</think>` blocks are removed and never searched (an `<answer>` or
+`\\boxed{}` written while thinking is not the answer), and a response with an unclosed `<think>`
+(cut off by max_new_tokens while reasoning) has no final answer: the result is "", which every
+scorer reads as "no answer" (0, or the judge where the benchmark has one). Then, in what remains:
+the content of the *last* `<answer>...</answer>` block (unwrapping a `\\boxed{}` inside it), else the
+last `\\boxed{...}`, else the whole remaining text. Several answer blocks are a known reward hack;
+taking the last one is what a reader of the response would take, and rewards decide separately
+whether several blocks are allowed.
 """
 
 from __future__ import annotations
@@ -11,6 +16,7 @@ import re
 
 _ANSWER_RE = re.compile(r"<answer>(.*?)</answer>", re.DOTALL | re.IGNORECASE)
 _THINK_RE = re.compile(r"<think>.*?</think>", re.DOTALL | re.IGNORECASE)
+_OPEN_THINK_RE = re.compile(r"<think>", re.IGNORECASE)
 
 
 def _last_boxed(text: str) -> str | None:
@@ -29,15 +35,27 @@ def _last_boxed(text: str) -> str | None:
     return None
 
 
+def final_part(response: str) -> str | None:
+    """The response without its closed reasoning blocks; None when a reasoning block never closes
+    (the response ended inside it: there is no final answer)."""
+    outside = _THINK_RE.sub(" ", response)
+    return None if _OPEN_THINK_RE.search(outside) else outside
+
+
 def extract_answer(response: str) -> str:
-    """The answer part of a response (see module docstring), stripped."""
-    blocks = _ANSWER_RE.findall(response)
+    """The answer part of a response (see module docstring), stripped; "" when there is none."""
+    text = final_part(response)
+    if text is None:
+        return ""
+    blocks = _ANSWER_RE.findall(text)
     if blocks:
-        return blocks[-1].strip()
-    boxed = _last_boxed(response)
+        content = blocks[-1]
+        boxed = _last_boxed(content)
+        return (boxed if boxed is not None else content).strip()
+    boxed = _last_boxed(text)
     if boxed is not None:
         return boxed.strip()
-    return _THINK_RE.sub("", response).strip()
+    return text.strip()
 
 
 def normalize_text(text: str) -> str:

@@ -4,7 +4,7 @@ Every HallusionBench question is a yes/no question with `gt_answer` "1" (yes) or
 official scorer asks GPT-4 whether the prediction agrees with the free-text reference; lmms-eval
 0.7.3 also ships a rule-based variant (`hb_aggregation_result_intern`: "yes" anywhere in the
 lower-cased output means yes, anything else means no). This module reads yes/no by words instead:
-- the answer part is taken first with `extract_answer` (last <answer> block, else last \\boxed{},
+- the answer part is taken first with `extract_answer` (outside <think> blocks, nothing when one is left unclosed; last <answer> block, else last \\boxed{},
   else the response without <think> blocks);
 - when its first word is "yes" or "no", that is the answer ("Yes, there is no cat" is yes);
 - otherwise the answer is whichever of the words "yes" and "no" occurs, if exactly one does;

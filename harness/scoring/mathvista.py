@@ -8,7 +8,7 @@ integers via `int(float(x))`; floats rounded to `precision` decimals; lists as t
 strings with the gold answer.
 
 Here the quick rules are extended so that far fewer items need the judge, each extension reading
-only answers whose meaning is unambiguous: the answer part is taken first (`extract_answer`: last
+only answers whose meaning is unambiguous: the answer part is taken first (`extract_answer`: outside <think> blocks, nothing when one is left unclosed; last
 <answer> block, else last \\boxed{}, else the response without <think> blocks); multi-choice reads a
 bare letter ("B", "(B)", "B.", "Answer: B", "B. <that choice's text>"); integer and float read one
 number, possibly with thousands commas, a leading sign or currency sign and a short unit ("12 cm",

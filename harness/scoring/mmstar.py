@@ -7,7 +7,7 @@ module follows the same ranking (start of the answer 10 > end 9 > answer phrase 
 guesses.
 
 Deliberate differences from lmms-eval 0.7.3:
-- The answer part is taken first with `extract_answer` (last <answer> block, else last \\boxed{},
+- The answer part is taken first with `extract_answer` (outside <think> blocks, nothing when one is left unclosed; last <answer> block, else last \\boxed{},
   else the response without <think> blocks), so a letter inside a <think> block never counts.
 - A letter counts only when it stands alone: no ASCII letter or digit directly before it (and, for
   the answer-phrase and any-occurrence rules, none directly after it either). lmms-eval reads "D"

@@ -12,7 +12,7 @@ changes items whose text is written in full-width forms, where it counts the sam
 same answer; keeping it keeps agreement with lmms-eval.
 
 Deliberate differences from lmms-eval 0.7.3:
-- The answer part is taken first with `extract_answer` (last <answer> block, else last \\boxed{},
+- The answer part is taken first with `extract_answer` (outside <think> blocks, nothing when one is left unclosed; last <answer> block, else last \\boxed{},
   else the response without <think> blocks). lmms-eval searches the whole output, so a gold string
   mentioned only inside a <think> block, or anywhere in a long reasoning, counts as read.
 - A gold answer that is empty after normalising is ignored (as a substring it matches any

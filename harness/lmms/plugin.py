@@ -13,6 +13,7 @@ ignores `@register_model` outside its own package).
 from __future__ import annotations
 
 import hashlib
+import json
 from typing import Any
 
 import torch
@@ -125,8 +126,7 @@ class HarnessVLM(lmms):
         todo = [i for i, r in enumerate(results) if r is None]
         pbar = tqdm(total=len(requests), initial=len(requests) - len(todo), disable=self.rank != 0,
                     desc="harness_vlm generating")  # fmt: skip
-        for start in range(0, len(todo), self.batch_size):
-            batch = todo[start : start + self.batch_size]
+        for batch in settings_batches(requests, todo, self.batch_size):
             answers = self._generate_batch([requests[i] for i in batch])
             for i, answer in zip(batch, answers, strict=True):
                 results[i] = answer
@@ -240,6 +240,19 @@ class HarnessVLM(lmms):
                     answer = answer.split(stop)[0]
             out.append(answer)
         return out
+
+
+def settings_batches(requests: list[Instance], todo: list[int], size: int) -> list[list[int]]:
+    """`todo` (request indices) cut into batches of at most `size` that never mix generation
+    settings. lmms-eval hands every task's requests to one `generate_until`, and a batch is generated
+    under one set of settings: mixed, a task would be answered under another task's max_new_tokens
+    or temperature, and records would depend on the batch size and the task order. Requests are
+    grouped by their settings in order of first appearance (as lmms-eval's own Collator groups
+    them), keeping their order within a group."""
+    groups: dict[str, list[int]] = {}
+    for i in todo:
+        groups.setdefault(json.dumps(requests[i].args[1], sort_keys=True, default=str), []).append(i)
+    return [group[start : start + size] for group in groups.values() for start in range(0, len(group), size)]
 
 
 def visual_images(visuals: Any, where: str) -> list[Image.Image]:

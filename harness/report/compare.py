@@ -21,6 +21,7 @@ from scipy import stats as sps
 from statsmodels.stats.proportion import proportion_confint
 
 from harness.core.constants import TIER_ORDER
+from harness.core.errors import InputError
 from harness.core.records import read_records
 from harness.stats import align, benjamini_hochberg, clustered_se, compare, holm, interaction, mde_paired
 from harness.stats.align import Aligned, AlignmentReport, nothing_aligned
@@ -45,6 +46,7 @@ class CompareResult:
     reports: list[AlignmentReport] = field(default_factory=list)
     names: list[str] = field(default_factory=list)
     not_compared: list[str] = field(default_factory=list)  # tasks without any aligned item
+    missing_tasks: dict[str, list[str]] = field(default_factory=dict)  # task -> runs without its records
 
 
 def load_runs(paths: list[Path]) -> dict[str, pd.DataFrame]:
@@ -141,9 +143,14 @@ def compare_runs(runs: dict[str, pd.DataFrame], cfg: CompareConfig | None = None
     """
     cfg = cfg or CompareConfig()
     names = list(runs)
-    tasks = sorted(set.intersection(*(set(df["task"]) for df in runs.values())))
+    have = {name: set(df["task"]) for name, df in runs.items()}
+    every = sorted(set.union(*have.values()))
+    tasks = [t for t in every if all(t in h for h in have.values())]
+    # A task some run lacks is listed, never silently left out of the comparison.
+    missing_tasks = {t: [n for n, h in have.items() if t not in h] for t in every if t not in tasks}
     if not tasks:
-        raise ValueError("the checkpoints have no task in common")
+        listing = "; ".join(f"{n}: {', '.join(sorted(h))}" for n, h in have.items())
+        raise InputError(f"the checkpoints have no task in common ({listing})")
     rows, inter, reports, not_compared = [], [], [], []
     for task in tasks:
         al = align(runs, task)
@@ -189,4 +196,4 @@ def compare_runs(runs: dict[str, pd.DataFrame], cfg: CompareConfig | None = None
         interactions = interactions.sort_values(["checkpoint", "benchmark"], kind="stable").reset_index(
             drop=True
         )
-    return CompareResult(table, interactions, reports, names, not_compared)
+    return CompareResult(table, interactions, reports, names, not_compared, missing_tasks)

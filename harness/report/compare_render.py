@@ -86,6 +86,8 @@ def to_markdown(result: CompareResult, cfg: CompareConfig) -> str:
     notes = [line for rep in result.reports for line in rep.lines() if rep.n_excluded or rep.warnings]
     if result.not_compared:
         notes.insert(0, f"not compared (no item aligned): {', '.join(result.not_compared)}")
+    for task, lacking in reversed(list(result.missing_tasks.items())):
+        notes.insert(0, f"{task}: no records in {', '.join(lacking)} (not compared)")
     if notes:
         out += ["", "## Alignment", "", "```", *notes, "```"]
     return "\n".join(out) + "\n"

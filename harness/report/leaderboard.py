@@ -163,4 +163,10 @@ def render(entries: list[dict[str, Any]], alpha: float = 0.05) -> str:
                  else "–" for t in tasks]  # fmt: skip
         lines.append(f"| {shown} | {e['checkpoint']} | {100 * m['score']:.1f} [{100 * m['ci'][0]:.1f}, "
                      f"{100 * m['ci'][1]:.1f}] | " + " | ".join(cells) + " |")  # fmt: skip
+    # An entry without some of the suite's tasks is shown, and said to be not comparable.
+    gaps = [(e["checkpoint"], [t for t in tasks if t not in e["tasks"]]) for e in entries]
+    notes = [f"- {name}: no records for {', '.join(missing)}: its macro score covers fewer benchmarks "
+             "than the others' and is not comparable with them" for name, missing in gaps if missing]  # fmt: skip
+    if notes:
+        lines += ["", *notes]
     return "\n".join(lines) + "\n"

@@ -173,3 +173,16 @@ def test_a_task_that_does_not_align_is_reported_the_others_compared() -> None:
     text = to_markdown(result, CFG)
     assert "not compared (no item aligned): harness_b" in text
     assert "12 item(s) with different content" in text
+
+
+def test_a_task_missing_from_a_run_is_listed_not_dropped() -> None:
+    """Issue: a task present in one run and missing in another vanished from the comparison."""
+    ref = _small_run("ref")
+    new = _small_run("new")
+    result = compare_runs({"ref": ref, "new": new[new["task"] == "harness_a"]}, CFG)
+    assert set(result.rows.benchmark) == {"a"}
+    assert result.missing_tasks == {"harness_b": ["new"]}
+    assert "harness_b: no records in new (not compared)" in to_markdown(result, CFG)
+    with pytest.raises(ValueError, match=r"no task in common.*ref: harness_a, harness_b; new: harness_c"):
+        other = ref[ref["task"] == "harness_a"].assign(task="harness_c")
+        compare_runs({"ref": ref, "new": other}, CFG)

@@ -202,3 +202,17 @@ def test_gate_passes_a_clear_improvement_on_many_items(runs: dict[str, pd.DataFr
     better.loc[better.score < 1.0, "score"] = 1.0  # every wrong answer right, continuous scores maxed
     result = gate(better, baseline, 0.0, n_resamples=2000)
     assert result.decision is Decision.PASS and result.overall.ci[0] > 0
+
+
+def test_an_entry_missing_a_suite_task_is_flagged_and_not_ranked_as_comparable(
+    runs: dict[str, pd.DataFrame],
+) -> None:
+    """Issue: a task missing from one checkpoint's run silently dropped out of its macro score."""
+    full = entry_from_records(runs["base"], "base", "suite")
+    partial = entry_from_records(
+        runs["grpo-mid-hard"].query("task != 'harness_synth_mmvet'"), "partial", "suite"
+    )
+    text = render([full, partial])
+    assert "| partial |" in text
+    assert "partial: no records for harness_synth_mmvet" in text
+    assert "its macro score covers fewer benchmarks" in text

@@ -151,3 +151,15 @@ def test_records_without_scoring_fields_are_refused(tmp_path: Path) -> None:
         rescore(broken, None, progress=False)
     with pytest.raises(RescoreError, match="synth_mmstar cannot be re-scored"):
         rescore(records.assign(benchmark="synth_mmstar"), None, progress=False)
+
+
+def test_rescoring_applies_the_think_aware_extractor_without_generating(tmp_path: Path) -> None:
+    """Records scored by the old extractor (which read a truncated <think> as the answer) are
+    corrected by `rescore`, from the stored responses alone."""
+    truncated = "<think>The red circle is option A. Hmm, or"
+    records = _records(tmp_path, "mmstar", [truncated, "<think>It is C.</think>C", "B", "(B)"])
+    stale = records.copy()
+    stale.at[0, "score"], stale.at[0, "parsed_answer"] = 1.0, "A"  # what the old extractor stored
+    result = rescore(stale, judge=None, progress=False)
+    assert result.records.at[0, "score"] == 0.0 and result.changed == 1
+    assert result.records["score"].tolist() == records["score"].tolist()

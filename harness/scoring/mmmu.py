@@ -12,6 +12,9 @@ sentence, plus every number in them, normalised (numbers to floats rounded to 2 
 lower-cased, one character padded with a space); correct iff a float candidate equals a normalised
 gold number, or a normalised gold string is a substring of a text candidate.
 
+Official code: MMMU-Benchmark/MMMU, mmmu/utils/eval_utils.py (formerly eval/eval_utils.py).
+tests/scoring/golden/mmmu.jsonl records the official score of each response beside ours.
+
 Deliberate differences from lmms-eval 0.7.3:
 - Nothing parsed → score 0 with parsed None. Official MMMU and lmms-eval pick a random letter.
 - The bare-letter forms need whitespace *before* the letter, as officially (where it must be a

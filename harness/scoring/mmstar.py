@@ -1,12 +1,22 @@
 """MMStar: read the option letter (A-D) from a response and compare it with the gold letter.
 
-Official rule: MMStar is scored by exact match of the chosen option letter. lmms-eval 0.7.3 reads the
-letter with `_task_utils/mcq_extract.extract_mcq_answer` (a ranked search over answer formats); this
-module follows the same ranking (start of the answer 10 > end 9 > answer phrase 7 > "(X)" 6 > "X." 5 >
+Official rule (MMStar-Benchmark/MMStar, eval/vlmeval/evaluate/mmstar.py, `MMStar_eval`): the gold
+letter, lower-cased, must equal the *first character* of the lower-cased, stripped response, or the
+character after a leading "(", "option " or "the answer is ". We do not use that rule: it reads
+"Answer: C" as A, "Because ..." as B and "dog" as D, and never matches a response that opens with
+"<think>", "**", "\\boxed{" or a sentence. lmms-eval 0.7.3 reads the letter with
+`_task_utils/mcq_extract.extract_mcq_answer` (a ranked search over answer formats); this module
+follows the same ranking (start of the answer 10 > end 9 > answer phrase 7 > "(X)" 6 > "X." 5 >
 "X:" 4 > "X)" 3 > "X " 2 > any occurrence 0; the later position wins within a rank) and never
-guesses.
+guesses. tests/scoring/golden/mmstar.jsonl records the official score of each response beside ours.
 
-Deliberate differences from lmms-eval 0.7.3:
+A lone lower-case letter is read, as officially: an answer that is one letter once surrounding
+whitespace, punctuation, brackets, "*", "`" and "$" are stripped ("b", "b.", "(c)", "**a**") names
+that option in either case. lmms-eval reads only capitals, so "b" was nothing parsed. A lower-case
+letter anywhere else is not read ("the answer is b", "option b": the official prefix rules read
+them, but "a" is also the article).
+
+Deliberate differences from lmms-eval 0.7.3, besides the lone lower-case letter:
 - The answer part is taken first with `extract_answer` (outside <think> blocks, nothing when one is left unclosed; last <answer> block, else last \\boxed{},
   else the response without <think> blocks), so a letter inside a <think> block never counts.
 - A letter counts only when it stands alone: no ASCII letter or digit directly before it (and, for
@@ -62,6 +72,7 @@ ANSWER_PHRASES = (
 _PRIORITY = {"start": 10, "end": 9, "phrase": 7, "paren": 6, "period": 5, "colon": 4, "rparen": 3, "space": 2}
 _NOT_WORD_BEFORE = r"(?<![A-Za-z0-9])"
 _NOT_WORD_AFTER = r"(?![A-Za-z0-9])"
+_WRAPPING = " \t\n\r,.!?;:'\"()[]*`$"  # around a lone letter: "b", "(b)", "b.", "**b**"
 
 
 def _last(pattern: str, text: str) -> int:
@@ -74,6 +85,9 @@ def read_letter(answer: str, letters: tuple[str, ...] = LETTERS) -> str | None:
     """The option letter an answer names (see the module docstring), or None."""
     if not answer.strip():
         return None
+    lone = answer.strip(_WRAPPING)
+    if len(lone) == 1 and lone.upper() in letters:  # the whole answer is one letter, in either case
+        return lone.upper()
     text = answer.strip()
     for char in ",.!?;:'\"":  # one character class after another, as lmms-eval does
         text = text.strip(char)

@@ -36,9 +36,7 @@ def test_read_letter(response: str, letter: str) -> None:
     assert read_letter(response) == letter
 
 
-@pytest.mark.parametrize(
-    "response", ["", "   ", "I think it's cat", "None of the options", "Cat", "b", "Dog"]
-)
+@pytest.mark.parametrize("response", ["", "   ", "I think it's cat", "None of the options", "Cat", "Dog"])
 def test_nothing_parsed_scores_zero(response: str) -> None:
     assert score_mmstar(response, "A") == Verdict(0.0, None, "rule", note="nothing parsed")
 

@@ -84,6 +84,7 @@ MMSTAR_DIFFERENCES: dict[str, tuple[float, float, str]] = {
     "Cat": (1.0, 0.0, 'lmms falls back to any capital: the "C" of "Cat"'),
     "The image shows a Dog": (1.0, 0.0, 'lmms falls back to any capital: the "D" of "Dog"'),
     "<think>(A)</think>": (1.0, 0.0, "a letter only inside <think> is not an answer for us"),
+    "b": (0.0, 1.0, "a lone lower-case letter is read, as the official MMStar_eval reads it"),
 }
 
 

@@ -26,6 +26,7 @@ def _fields(doc: Doc) -> Fields:
     if gt not in ("0", "1"):
         raise ValueError(f"{_WHERE}: item {doc.get('item_id', '?')!r} has gt_answer {gt!r}, not '0' or '1'")
     out["gt_answer"] = gt
+    out["question"] = str(require(doc, "question", _WHERE))  # what the judge is asked about
     return out
 
 
@@ -35,7 +36,7 @@ def _prompt(doc: Doc, kwargs: Mapping[str, Any]) -> str:
 
 
 def _score(response: str, fields: Fields, judge: JudgeLike | None) -> Verdict:
-    return score_hallusion(response, fields["gt_answer"])
+    return score_hallusion(response, fields["gt_answer"], judge, fields.get("question"))
 
 
 def _extra(df: pd.DataFrame) -> dict[str, float]:
@@ -60,4 +61,6 @@ BENCHMARK = Benchmark(
     score=_score,
     cluster=lambda doc: "_".join(str(doc.get(k)) for k in ("category", "subcategory", "set_id")),
     extra_metrics=_extra,
+    # Answers without a clear yes/no go to the judge (the official scorer asks GPT-4 about all).
+    needs_judge=True,
 )

@@ -1,16 +1,24 @@
 """HallusionBench (image split): a rule-based yes/no reading and the benchmark's three accuracies.
 
 Every HallusionBench question is a yes/no question with `gt_answer` "1" (yes) or "0" (no). The
-official scorer asks GPT-4 whether the prediction agrees with the free-text reference; lmms-eval
-0.7.3 also ships a rule-based variant (`hb_aggregation_result_intern`: "yes" anywhere in the
-lower-cased output means yes, anything else means no). This module reads yes/no by words instead:
-- the answer part is taken first with `extract_answer` (outside <think> blocks, nothing when one is left unclosed; last <answer> block, else last \\boxed{},
-  else the response without <think> blocks);
+official scorer (tianyi-lab/HallusionBench utils.py `evaluate_by_chatgpt`, then `assign_correctness`)
+has no rule: GPT-4 compares every prediction with the free-text reference and says correct (1),
+incorrect (0) or unclear (2). lmms-eval 0.7.3 also ships a rule-based variant
+(`hb_aggregation_result_intern`: "yes" anywhere in the lower-cased output means yes, anything else
+means no). This module reads yes/no by words instead, in place of the judge:
+- the answer part is taken first with `extract_answer` (outside <think> blocks, nothing when one is
+  left unclosed; last <answer> block, else last \\boxed{}, else the response without <think> blocks);
 - when its first word is "yes" or "no", that is the answer ("Yes, there is no cat" is yes);
-- otherwise the answer is whichever of the words "yes" and "no" occurs, if exactly one does;
-- neither or both → nothing parsed, score 0. Words only: "eyes" is not "yes", "Yes." is "yes".
-Differences from lmms-eval's rule variant: "eyes"/"yesterday" are not yes, a reply without "yes" is
-not taken as no, and a reply with neither word scores 0 instead of being right whenever gt is "0".
+- otherwise a "yes" or "no" standing as an answer: after "answer is"/"answer:", or followed by
+  punctuation or the end ("Based on the chart, the answer is no."), if exactly one of the two does;
+  a "no" inside a sentence ("Correct, ... with no potatoes visible") is not an answer;
+- neither or both → no rule decides: the item is unscored (score None, "needs the judge"), never 0.
+  (Until this change such replies scored 0 for either gold.) Words only: "eyes" is not "yes".
+Differences from the official GPT-4 judge: a clear leading or standalone yes/no is scored by rule;
+the official "unclear" (2), which `assign_correctness` counts as correct for VS questions without a
+figure (figure_id 0), is here unscored, since the scorer sees neither category nor figure.
+Differences from lmms-eval's rule variant: "eyes"/"yesterday" are not yes, and a reply without
+"yes" is not taken as no.
 
 Metrics (keys of lmms-eval's hallusion_bench utils: get_eval_all, get_eval_fig, get_eval_pair_all),
 as fractions in [0, 1] rather than percentages:
@@ -28,7 +36,7 @@ import re
 from typing import TYPE_CHECKING
 
 from harness.scoring.extract import extract_answer
-from harness.scoring.verdict import Verdict
+from harness.scoring.verdict import JudgeError, JudgeLike, Verdict
 
 if TYPE_CHECKING:  # pandas is imported only when metrics are computed
     import pandas as pd
@@ -37,24 +45,62 @@ _GOLD = {"1": "yes", "0": "no"}
 _KEY_COLUMNS = ["category", "subcategory", "set_id", "figure_id", "question_id"]
 
 
+_STANDALONE = re.compile(
+    r"(?:\banswer(?:\s+is)?\s*[:：]?\s*[*_\"'`]*)\b(yes|no)\b|\b(yes|no)\b(?=[*_\"'`]*\s*(?:[.,!?;:)]|$))"
+)
+
+
 def read_yes_no(answer: str) -> str | None:
     """ "yes", "no", or None (see the module docstring)."""
-    words = re.findall(r"[a-z]+", answer.lower())
+    text = answer.lower()
+    words = re.findall(r"[a-z]+", text)
     if words and words[0] in _GOLD.values():
         return words[0]
-    found = {w for w in words if w in ("yes", "no")}
+    found = {a or b for a, b in _STANDALONE.findall(text)}
     return found.pop() if len(found) == 1 else None
 
 
-def score_hallusion(response: str, gt_answer: str) -> Verdict:
-    """1.0 when the yes/no read from the answer part matches `gt_answer` ("1" yes, "0" no)."""
+def judge_messages(question: str, answer: str) -> list[dict[str, str]]:
+    """What the judge is asked about an answer the rules cannot read (the official scorer asks
+    GPT-4 about every answer; the rules decide the clear ones)."""
+    return [
+        {"role": "system", "content": "You read answers to yes/no questions and say what they answer."},
+        {"role": "user", "content": f"Question: {question}\nAnswer: {answer}\n\nDoes the answer say yes "
+                                    "or no to the question? Reply with one word: yes, no, or unclear."},
+    ]  # fmt: skip
+
+
+def parse_judgement(reply: str) -> str:
+    """The judge's one word; anything else is unparseable (the judge client asks again)."""
+    words = re.findall(r"[a-z]+", reply.lower())
+    if not words or words[0] not in ("yes", "no", "unclear"):
+        raise ValueError(f"not yes, no or unclear: {reply[:80]!r}")
+    return words[0]
+
+
+def score_hallusion(
+    response: str, gt_answer: str, judge: JudgeLike | None = None, question: str | None = None
+) -> Verdict:
+    """1.0 when the yes/no read from the answer part matches `gt_answer` ("1" yes, "0" no). An
+    answer without a clear yes/no goes to the judge when there is one (with the question), and is
+    unscored without one, never 0; "unclear" from the judge is incorrect, as officially."""
     gold = _GOLD.get(str(gt_answer).strip())
     if gold is None:
         raise ValueError(f"HallusionBench gt_answer must be '1' or '0', got {gt_answer!r}")
-    parsed = read_yes_no(extract_answer(response))
-    if parsed is None:
-        return Verdict(0.0, None, "rule", note="nothing parsed")
-    return Verdict(float(parsed == gold), parsed, "rule")
+    answer = extract_answer(response)
+    parsed = read_yes_no(answer)
+    if parsed is not None:
+        return Verdict(float(parsed == gold), parsed, "rule")
+    if judge is None or not question:
+        note = "needs the judge: no clear yes/no (the official scorer asks GPT-4)"
+        return Verdict(None, None, "none", note=note)
+    try:
+        word = judge.ask(judge_messages(question, answer), parse=parse_judgement)
+    except JudgeError as e:
+        return Verdict(None, None, "none", note=f"judge failed: {e}")
+    if word == "unclear":
+        return Verdict(0.0, "unclear", "judge", note="the judge found no yes/no: incorrect, as officially")
+    return Verdict(float(word == gold), word, "judge")
 
 
 def _all_correct_share(df: pd.DataFrame, keys: list[str]) -> float:

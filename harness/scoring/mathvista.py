@@ -15,14 +15,23 @@ number, possibly with thousands commas, a leading sign or currency sign and a sh
 "1,000", "-3", "$1.45"; a fraction "3/4" for floats); list reads a literal list of numbers. Anything
 else (two different numbers, several letters, prose) is left to the judge (None).
 
-Deliberate differences from lmms-eval 0.7.3:
-- `precision` arrives as float64 in the dataset; it is used as `int(precision)`, as upstream
-  MathVista does. lmms-eval calls `round(x, 2.0)`, which raises, so every float item scores 0.
-- No judge, or a judge that fails → the item is unscored (score None). lmms-eval's failed judge
-  returns "", which normalises to the *shortest* choice (nearest to "" by edit distance).
-- An empty answer never maps to a choice: it scores 0.
-- Multi-choice letters are read by rule (lmms-eval sends even "B" to the judge).
+Deliberate differences from the official scripts (lupantech/MathVista evaluation/extract_answer.py
+`extract_answer`, calculate_score.py `normalize_extracted_answer` and `safe_equal`), which apply the
+quick rules (`response == ""`, `response in choices`, `int(response)`, `float(response)`) to the raw
+response and send everything else to the GPT extractor:
+- The rules read the answer part (above), and read more forms (letters, units, commas, lists), where
+  the official pipeline needs its GPT extractor. A response that is not empty but has no answer part
+  (an unclosed <think>, an empty <answer></answer>) scores 0 without asking the judge.
+- No judge, or a judge that fails → the item is unscored (score None). The official extractor's
+  failure returns "", which normalises to the *shortest* choice (nearest to "" by edit distance).
+- An empty response (nothing but whitespace) is scored as the official scorer scores it: for
+  multi-choice, `normalize_extracted_answer("")` picks the Levenshtein-nearest choice to "" (the first
+  shortest one), and the verdict's note says so; free-form, it scores 0.
+- `precision` arrives as float64 in the dataset; it is used as `int(precision)`. (lmms-eval 0.7.3
+  calls `round(x, 2.0)`, which raises, so every float item scores 0 there.)
+- Multi-choice letters are read by rule (lmms-eval 0.7.3 sends even "B" to the judge).
 - The judge sees the response without <think> blocks when anything is left outside them.
+- A number in scientific notation ("1e3") is not read by the integer rule (officially: the judge).
 """
 
 from __future__ import annotations
@@ -152,7 +161,7 @@ def _one_number(text: str, allow_fraction: bool) -> str | None:
         den = int(frac.group(2))
         return str(int(frac.group(1)) / den) if allow_fraction and den else None
     m = _NUMBER.match(text)
-    if not m:
+    if not m or re.match(r"[eE][-+]?\d", text[m.end() :]):  # "1e3" is not 1 with unit "e3"
         return None
     rest = re.sub(r"\^?[23²³]$", "", text[m.end() :].strip())  # cm^2, m³
     if rest and not _UNIT.match(rest):
@@ -251,6 +260,12 @@ def score_mathvista(response: str, fields: dict[str, Any], judge: JudgeLike | No
     """Rules first; the judge (if any) extracts what rules cannot read. `fields`: question, unit,
     choices, question_type, answer_type, precision, answer, query."""
     args = (fields["choices"], fields["question_type"], fields["answer_type"])
+    options = _as_list(fields["choices"])
+    if not response.strip() and fields["question_type"] == "multi_choice" and options:
+        distances = [Levenshtein.distance("", c) for c in options]  # official get_most_similar
+        nearest = options[distances.index(min(distances))]
+        note = "empty response: the official normalize_extracted_answer maps it to the nearest choice (the shortest)"
+        return Verdict(float(nearest.strip() == str(fields["answer"]).strip()), nearest, "rule", note=note)
     extraction = rule_extract(response, *args)
     if extraction is not None:
         return _compare(extraction, fields, "rule")

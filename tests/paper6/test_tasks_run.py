@@ -28,6 +28,8 @@ def _judge_reply(messages: list[dict[str, str]]) -> str:
     text = messages[-1]["content"]
     if "Extracted answer:" in text:  # MathVista: extraction when rules fail
         return "B"
+    if "Reply with one word: yes, no, or unclear." in text:  # HallusionBench without a clear yes/no
+        return "yes"
     return "0.5"  # MM-Vet grading
 
 

@@ -39,9 +39,12 @@ def test_yes_no(response: str, gt: str, score: float, parsed: str) -> None:
     ],
 )
 def test_nothing_parsed(response: str) -> None:
-    # a reply without a yes/no is wrong for either gold (lmms-eval's rule counts it as "no")
+    # A reply without a clear yes/no is unscored, never 0 (lmms-eval's rule counted it as "no"; the
+    # official scorer asks GPT-4 about every reply), for either gold.
     for gt in ("0", "1"):
-        assert score_hallusion(response, gt) == Verdict(0.0, None, "rule", note="nothing parsed")
+        verdict = score_hallusion(response, gt)
+        assert verdict.score is None and verdict.method == "none"
+        assert verdict.note is not None and verdict.note.startswith("needs the judge")
 
 
 def test_bad_gold() -> None:
@@ -87,3 +90,26 @@ def test_metrics_refuse_unscored_and_duplicates() -> None:
         hallusion_metrics(pd.concat([df, df.iloc[[0]]], ignore_index=True))
     with pytest.raises(ValueError, match="columns"):
         hallusion_metrics(df.drop(columns=["set_id"]))
+
+
+@pytest.mark.parametrize(
+    ("reply", "gt", "expected"),
+    [
+        ("yes", "1", (1.0, "yes", "judge")),
+        ("No.", "1", (0.0, "no", "judge")),
+        ("unclear", "0", (0.0, "unclear", "judge")),
+    ],
+)
+def test_an_unclear_answer_goes_to_the_judge_when_there_is_one(
+    reply: str, gt: str, expected: tuple[object, ...]
+) -> None:
+    from tests.scoring.test_mathvista import FakeJudge
+
+    judge = FakeJudge(reply)
+    verdict = score_hallusion("The statement is not accurate.", gt, judge, "Is the sky green in the image?")
+    assert (verdict.score, verdict.parsed, verdict.method) == expected
+    assert "Is the sky green in the image?" in judge.asked[0][-1]["content"]
+    # a clear answer never asks; a failing judge leaves the item unscored with the reason
+    assert score_hallusion("Yes, it is.", "1", judge, "q").method == "rule" and len(judge.asked) == 1
+    failed = score_hallusion("The statement is not accurate.", gt, FakeJudge(None), "q")
+    assert failed.score is None and failed.note is not None and failed.note.startswith("judge failed")

@@ -137,10 +137,11 @@ def test_rules_decide_without_judge() -> None:
     )
     assert score_mathvista("(C)", fields("8/11", choices=CHOICES), judge) == Verdict(0.0, "6/11", "rule")
     assert judge.asked == []
-    # an empty answer is wrong, never the shortest choice
-    assert score_mathvista("", fields("3/5", choices=CHOICES), judge) == Verdict(
-        0.0, None, "rule", note="nothing parsed"
-    )
+    # an empty answer is the nearest choice by edit distance (the shortest), as the official
+    # normalize_extracted_answer makes it, and the note says so
+    verdict = score_mathvista("", fields("3/5", choices=CHOICES), judge)
+    assert (verdict.score, verdict.parsed, verdict.method) == (1.0, "3/5", "rule")
+    assert verdict.note is not None and "official normalize_extracted_answer" in verdict.note
 
 
 def test_no_judge_leaves_item_unscored() -> None:

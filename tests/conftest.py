@@ -50,3 +50,11 @@ def tiny_model(harness_home: Path) -> Path:
     from harness.synth.models import ensure_embedded_model
 
     return ensure_embedded_model("tiny-random")
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Files with slow tests first (order otherwise kept): under pytest-xdist's `loadfile` they start
+    at once on every worker and the quick files fill the gaps, instead of a long file starting last
+    and running alone at the end."""
+    slow = {item.nodeid.split("::")[0] for item in items if item.get_closest_marker("slow")}
+    items.sort(key=lambda item: item.nodeid.split("::")[0] not in slow)

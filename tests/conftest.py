@@ -52,9 +52,26 @@ def tiny_model(harness_home: Path) -> Path:
     return ensure_embedded_model("tiny-random")
 
 
+# The longest files of `make test` (its --durations), started first so that under pytest-xdist's
+# `loadfile` none of them is left to run alone at the end; then the other files with slow tests,
+# then the quick ones, which fill the gaps. Order is otherwise kept.
+LONGEST_FIRST = (
+    "tests/lmms/test_reliability.py",
+    "tests/examples/test_study.py",
+    "tests/evaluation/test_runner.py",
+    "tests/lmms/test_generation_settings.py",
+    "tests/difficulty/test_pism_run.py",
+    "tests/paper6/test_tasks_run.py",
+)
+
+
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    """Files with slow tests first (order otherwise kept): under pytest-xdist's `loadfile` they start
-    at once on every worker and the quick files fill the gaps, instead of a long file starting last
-    and running alone at the end."""
     slow = {item.nodeid.split("::")[0] for item in items if item.get_closest_marker("slow")}
-    items.sort(key=lambda item: item.nodeid.split("::")[0] not in slow)
+
+    def rank(item: pytest.Item) -> tuple[int, int]:
+        path = item.nodeid.split("::")[0]
+        if path in LONGEST_FIRST:
+            return (0, LONGEST_FIRST.index(path))
+        return (1, 0) if path in slow else (2, 0)
+
+    items.sort(key=rank)

@@ -53,8 +53,10 @@ def test_two_tasks_in_one_run_give_each_task_alone(tmp_path: Path) -> None:
     folder = tmp_path / "tasks"
     shutil.copytree(tasks_dir(), folder, ignore=shutil.ignore_patterns("__pycache__"))
     (folder / "harness_synth" / "harness_test_short.yaml").write_text(SHORT)
-    alone = {t: _eval(tmp_path / f"alone-{t}", t, 1, folder)[t] for t in TASKS}
-    together = _eval(tmp_path / "together", ",".join(TASKS), 8, folder)  # 12 requests: a batch spans both
+    # At batch size 1 every request is generated alone under its own settings: what each task
+    # gives run on its own. At 8, the 12 requests of the two tasks would share batches.
+    alone = _eval(tmp_path / "batch1", ",".join(TASKS), 1, folder)
+    together = _eval(tmp_path / "batch8", ",".join(TASKS), 8, folder)
     for task in TASKS:
         pd.testing.assert_frame_equal(together[task], alone[task], check_like=True)
     # The settings really differ: the short task's answers are cut at 3 tokens, the other's are not.

@@ -18,7 +18,7 @@ from harness.core.records import read_records
 
 pytestmark = pytest.mark.slow
 TASK = "harness_synth_mmstar"
-ITEMS = 120
+ITEMS = 60
 COMPARED = ["item_id", "response", "parsed_answer", "score", "target", "content_hash", "gen_config_hash"]
 
 

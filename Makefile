@@ -114,8 +114,10 @@ bench: setup
 # The whole suite (~7 min on 2 cores), and the edit-test loop (~1.5 min): no model generation beyond
 # a handful of items, no training (tests marked slow are left out). One pytest-xdist worker per core;
 # a file's tests share a worker, so module fixtures (one evaluation shared by several tests) run once.
+# --no-loadscope-reorder: xdist would otherwise start the files with the most tests first, leaving the
+# longest single tests to run alone at the end; tests/conftest.py orders the files longest first.
 TEST_WORKERS ?= 2
-PYTEST := $(BIN)/python -m pytest -q -n $(TEST_WORKERS) --dist loadfile --durations=25
+PYTEST := $(BIN)/python -m pytest -q -n $(TEST_WORKERS) --dist loadfile --no-loadscope-reorder --durations=25
 test: setup
 	$(PYTEST) tests
 test-fast: setup

@@ -42,6 +42,13 @@ def final_part(response: str) -> str | None:
     return None if _OPEN_THINK_RE.search(outside) else outside
 
 
+def missing_answer_note(response: str) -> str:
+    """Why a response yielded no answer, for the record's note."""
+    if final_part(response) is None:
+        return "no final answer: the response ends inside an unclosed <think> (cut off while reasoning?)"
+    return "nothing parsed"
+
+
 def extract_answer(response: str) -> str:
     """The answer part of a response (see module docstring), stripped; "" when there is none."""
     text = final_part(response)

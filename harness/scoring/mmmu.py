@@ -35,7 +35,7 @@ from __future__ import annotations
 import ast
 import re
 
-from harness.scoring.extract import extract_answer
+from harness.scoring.extract import extract_answer, missing_answer_note
 from harness.scoring.verdict import Verdict
 
 Candidate = str | float
@@ -158,12 +158,12 @@ def score_mmmu(response: str, question_type: str, options: list[str], answer: st
     if question_type == "multiple-choice":
         letter = parse_choice(text, options)
         if letter is None:
-            return Verdict(0.0, None, "rule", note="nothing parsed")
+            return Verdict(0.0, None, "rule", note=missing_answer_note(response))
         return Verdict(float(letter in gold_answers(answer)), letter, "rule")
     if question_type != "open":
         raise ValueError(f"unknown MMMU question_type {question_type!r}")
     if not text.strip():
-        return Verdict(0.0, None, "rule", note="nothing parsed")
+        return Verdict(0.0, None, "rule", note=missing_answer_note(response))
     candidates = parse_open(text)
     parsed = " | ".join(str(c).strip() for c in candidates)
     return Verdict(float(eval_open(gold_answers(answer), candidates)), parsed, "rule")

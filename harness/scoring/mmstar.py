@@ -32,7 +32,7 @@ from __future__ import annotations
 
 import re
 
-from harness.scoring.extract import extract_answer
+from harness.scoring.extract import extract_answer, missing_answer_note
 from harness.scoring.verdict import Verdict
 
 LETTERS = ("A", "B", "C", "D")
@@ -129,5 +129,5 @@ def score_mmstar(response: str, answer: str) -> Verdict:
     """1.0 when the letter read from the answer part equals the gold letter; nothing read scores 0."""
     parsed = read_letter(extract_answer(response))
     if parsed is None:
-        return Verdict(0.0, None, "rule", note="nothing parsed")
+        return Verdict(0.0, None, "rule", note=missing_answer_note(response))
     return Verdict(float(parsed == answer.strip().upper()), parsed, "rule")

@@ -27,7 +27,7 @@ from __future__ import annotations
 
 import re
 
-from harness.scoring.extract import extract_answer
+from harness.scoring.extract import extract_answer, missing_answer_note
 from harness.scoring.verdict import JudgeError, JudgeLike, Verdict
 
 # MM-Vet's official grading prompt (verbatim, benchmark data).
@@ -101,7 +101,7 @@ def score_mmvet_approx(response: str, answer: str) -> Verdict:
     """A rule-based approximation of the MM-Vet grade (see module docstring), method "rule_approx"."""
     text = extract_answer(response)
     if not text:
-        return Verdict(0.0, None, "rule_approx", note=f"{_APPROX_NOTE}; nothing parsed")
+        return Verdict(0.0, None, "rule_approx", note=f"{_APPROX_NOTE}; {missing_answer_note(response)}")
     if "<AND>" in answer:
         parts = [p for p in answer.split("<AND>") if p.strip()]
         score = sum(_present(p, text) for p in parts) / len(parts)

@@ -23,7 +23,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from harness.scoring.extract import extract_answer
+from harness.scoring.extract import extract_answer, missing_answer_note
 from harness.scoring.verdict import Verdict
 
 _FULLWIDTH = {code: code - 0xFEE0 for code in range(0xFF01, 0xFF5F)} | {0x3000: ord(" ")}
@@ -43,6 +43,6 @@ def score_ocrbench(response: str, answers: Sequence[str] | str, dataset: str) ->
     if not wanted:
         return Verdict(None, prediction or None, "none", note=f"no non-empty gold answer: {answers!r}")
     if not prediction:
-        return Verdict(0.0, None, "rule", note="nothing parsed")
+        return Verdict(0.0, None, "rule", note=missing_answer_note(response))
     got = _normalize(prediction, dataset)
     return Verdict(float(any(g in got for g in wanted)), prediction, "rule")

@@ -22,9 +22,14 @@ answer. Rules by `answer_type` (content = the stripped text inside the block; em
   all-or-nothing).
 - anything else (None, unknown): the number rule when the gold reads as a number, else the text rule.
 
-This module is self-contained on purpose (stdlib plus optional `math_verify`, nothing from
-`harness`): `harness.training.verl_export` ships this file's exact text as verl's custom reward
-function to machines without the harness installed, so verl scores exactly as TRL training does.
+A response cut off inside an unclosed `<think>` has no final answer and scores 0, whatever answer
+block it holds: reasoning is read by the one think-aware extractor every scorer uses
+(`harness.scoring.extract.final_part`).
+
+This module needs only the stdlib, that extractor (itself stdlib-only) and optionally `math_verify`:
+`harness.training.verl_export` ships this file with the extractor written in place of its import as
+verl's custom reward function, to machines without the harness installed, so verl scores exactly as
+TRL training does.
 """
 
 from __future__ import annotations
@@ -35,9 +40,10 @@ import threading
 from collections.abc import Callable, Sequence
 from typing import Any
 
+from harness.scoring.extract import final_part  # verl_export writes the module here instead
+
 _FLAGS = re.DOTALL | re.IGNORECASE
 _ANSWER_RE = re.compile(r"<answer>(.*?)</answer>", _FLAGS)
-_THINK_RE = re.compile(r"<think>.*?</think>", _FLAGS)
 _TAG_RE = re.compile(r"</?(?:answer|think)>", re.IGNORECASE)
 _FORMAT_RE = re.compile(r"\s*<think>.*?</think>\s*<answer>(.*?)</answer>\s*", _FLAGS)
 _PUNCT = " .,:;!?\"'`"
@@ -62,12 +68,15 @@ def completion_text(completion: Any) -> str:
 
 def answer_content(text: str) -> str | None:
     """The stripped content of the one answer block outside `<think>`; None when there is no such
-    block, several answer tags, or the content is empty."""
+    block, several answer tags (inside reasoning too), an unclosed `<think>`, or empty content."""
+    final = final_part(text)
+    if final is None:
+        return None
     if len(re.findall(r"<answer>", text, re.IGNORECASE)) != 1:
         return None
     if len(re.findall(r"</answer>", text, re.IGNORECASE)) != 1:
         return None
-    match = _ANSWER_RE.search(_THINK_RE.sub(" ", text))
+    match = _ANSWER_RE.search(final)
     content = match.group(1).strip() if match else ""
     return content or None
 

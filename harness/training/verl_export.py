@@ -19,7 +19,9 @@ run: same items, same prompt, and a reward that is the harness's own source text
   "keywords"}): `compute_score` reads answer_type, choices and keywords from it; choices and
   keywords are null when an item has none.
 
-`reward.py` is the exact text of `harness/training/rewards.py`; verl calls its `compute_score`.
+`reward.py` is the text of `harness/training/rewards.py` with the text of the answer extractor it
+imports (`harness/scoring/extract.py`, stdlib-only) written in place of the import, so it runs
+without the harness installed; verl calls its `compute_score`.
 `run_grpo.sh` launches `verl.trainer.main_ppo` with the paper preset (G = 8, temperature 1.0,
 β = 0.001 as a KL loss, lr 5e-7, one epoch, completion ≤ 1024 tokens). `manifest.json` records
 counts, the reward file's sha256 and the harness version.
@@ -42,6 +44,7 @@ import pyarrow.parquet as pq
 
 from harness.core.files import atomic_write, atomic_write_json, atomic_write_text
 from harness.core.images import decode_image
+from harness.scoring import extract
 from harness.training import rewards
 
 ABILITY = "visual_reasoning"
@@ -187,6 +190,25 @@ def _harness_version() -> str:
         return "unknown"
 
 
+_EXTRACT_IMPORT = (
+    "from harness.scoring.extract import final_part  # verl_export writes the module here instead\n"
+)
+_FUTURE = "from __future__ import annotations\n"
+
+
+def reward_file_text() -> str:
+    """rewards.py as one self-contained file: the extractor's source in place of its import."""
+    source = Path(rewards.__file__).read_text()
+    inlined = Path(extract.__file__).read_text()
+    if source.count(_EXTRACT_IMPORT) != 1 or inlined.count(_FUTURE) != 1:
+        raise RuntimeError("verl_export: rewards.py or extract.py no longer has the expected imports")
+    inlined = inlined.replace(_FUTURE, "")  # a __future__ import is legal only at the top of a file
+    block = (
+        f"# ---- harness/scoring/extract.py, inlined by harness.training.verl_export ----\n{inlined}# ----\n"
+    )
+    return source.replace(_EXTRACT_IMPORT, block)
+
+
 def export_verl(
     rows: datasets.Dataset | Iterable[Mapping[str, Any]],
     out_dir: Path,
@@ -214,7 +236,7 @@ def export_verl(
         paths["train"], lambda tmp: pq.write_table(pa.Table.from_pylist(records, schema=SCHEMA), tmp)
     )
 
-    reward_source = Path(rewards.__file__).read_bytes()
+    reward_source = reward_file_text().encode()
     atomic_write(paths["reward"], lambda tmp: tmp.write_bytes(reward_source))
 
     atomic_write_text(paths["launch"], launch_script(model_path, n_gpus, len(records)))

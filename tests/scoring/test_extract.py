@@ -61,3 +61,18 @@ def test_a_truncated_reasoning_scores_zero_on_a_letter_benchmark() -> None:
 
     assert score_mmstar("<think>The red circle is option A. Hmm", "A").score == 0.0
     assert score_mmstar("<think>The red circle is option A.</think>\nA", "A").score == 1.0
+
+
+def test_a_truncated_reasoning_is_scored_zero_with_the_reason() -> None:
+    from harness.scoring import score_mmmu, score_mmstar, score_ocrbench
+
+    cut = "<think>The sign reads STOP, so the answer is (A) STOP. Let me double-check the"
+    verdicts = [
+        score_mmstar(cut, "A"),
+        score_mmmu(cut, "multiple-choice", ["STOP", "GO"], "A"),
+        score_ocrbench(cut, ["STOP"], "IIIT5K"),
+    ]
+    for verdict in verdicts:
+        assert verdict.score == 0.0 and verdict.parsed is None
+        assert verdict.note is not None and "unclosed <think>" in verdict.note
+    assert score_mmstar("I cannot tell from this image.", "A").note == "nothing parsed"

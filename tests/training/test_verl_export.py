@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ast
 import hashlib
 import importlib.util
 import io
@@ -9,6 +10,7 @@ import json
 import os
 import shutil
 import subprocess
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -18,7 +20,6 @@ import pandas as pd
 import pytest
 from PIL import Image
 
-from harness.training import rewards
 from harness.training.rewards import accuracy_reward
 from harness.training.verl_export import ABILITY, export_verl
 
@@ -119,6 +120,13 @@ def test_no_system_message_when_none(tmp_path: Path) -> None:
     assert df["data_source"][0] == "mine"
 
 
+def _import_roots(source: str) -> set[str]:
+    tree = ast.parse(source)
+    names = {a.name for n in ast.walk(tree) if isinstance(n, ast.Import) for a in n.names}
+    names |= {n.module or "" for n in ast.walk(tree) if isinstance(n, ast.ImportFrom)}
+    return {n.split(".")[0] for n in names}
+
+
 def _load_exported_reward(path: Path) -> Any:
     spec = importlib.util.spec_from_file_location("exported_verl_reward", path)
     assert spec is not None and spec.loader is not None
@@ -128,12 +136,14 @@ def _load_exported_reward(path: Path) -> Any:
 
 
 def test_exported_reward_scores_like_the_harness(exported: dict[str, Path]) -> None:
-    assert exported["reward"].read_bytes() == Path(rewards.__file__).read_bytes()
+    source = exported["reward"].read_text()
+    assert _import_roots(source) <= set(sys.stdlib_module_names) | {"__future__", "math_verify"}
     module = _load_exported_reward(exported["reward"])
     df = pd.read_parquet(exported["train"])
     samples = {
         "c1": ["<think>x</think><answer>B</answer>", "<answer>blue</answer>", "<answer>A, B, C</answer>",
-               "<think>B</think>", "<answer>A</answer><answer>B</answer>", "B"],
+               "<think>B</think>", "<answer>A</answer><answer>B</answer>", "B",
+               "<think>B it is <answer>B</answer> or"],
         "n1": ["<answer>12</answer>", "<answer>12.0</answer>", "<answer>not 12 but 13</answer>",
                "<answer>13</answer>", "12 <answer></answer>"],
         "y1": ["<answer>yes</answer>", "<answer>yes and no</answer>", "<answer>no</answer>"],

@@ -1,24 +1,25 @@
-"""MMStar: read the option letter (A-D) from a response and compare it with the gold letter.
+"""MMStar: score a response as the official MMStar scorer does, reporting where its rule misreads.
 
-Official rule (MMStar-Benchmark/MMStar, eval/vlmeval/evaluate/mmstar.py, `MMStar_eval`): the gold
-letter, lower-cased, must equal the *first character* of the lower-cased, stripped response, or the
-character after a leading "(", "option " or "the answer is ". We do not use that rule: it reads
-"Answer: C" as A, "Because ..." as B and "dog" as D, and never matches a response that opens with
-"<think>", "**", "\\boxed{" or a sentence. lmms-eval 0.7.3 reads the letter with
-`_task_utils/mcq_extract.extract_mcq_answer` (a ranked search over answer formats); this module
-follows the same ranking (start of the answer 10 > end 9 > answer phrase 7 > "(X)" 6 > "X." 5 >
-"X:" 4 > "X)" 3 > "X " 2 > any occurrence 0; the later position wins within a rank) and never
-guesses. tests/scoring/golden/mmstar.jsonl records the official score of each response beside ours.
+Official rule (MMStar-Benchmark/MMStar, eval/vlmeval/evaluate/mmstar.py, `MMStar_eval`): the
+prediction is lower-cased, stripped and its line breaks made spaces; the item is correct when the
+lower-cased gold letter equals its first character, or the character after a leading "(", "option "
+or "the answer is ". That is the default here (`rule="official"`), applied to the answer part, so
+scores are comparable with published MMStar numbers. Its quirks are kept and named in the verdict's
+note, beside what the answer actually states (`read_letter`, the strict reading): "Answer: C" reads
+as A (first character), "Because ..." as B, "dog" as D, "the answer is a cat" as A, while "**B**",
+"Option (B)" or a sentence ending in the letter read as nothing.
 
-A lone lower-case letter is read, as officially: an answer that is one letter once surrounding
-whitespace, punctuation, brackets, "*", "`" and "$" are stripped ("b", "b.", "(c)", "**a**") names
-that option in either case. lmms-eval reads only capitals, so "b" was nothing parsed. A lower-case
-letter anywhere else is not read ("the answer is b", "option b": the official prefix rules read
-them, but "a" is also the article).
+The one deliberate difference from the official scorer: the answer part is taken first with
+`extract_answer` (outside <think> blocks, nothing when one is left unclosed; last <answer> block,
+else last \\boxed{}, else the response without <think> blocks). The official scorer sees the raw
+response, so a reasoning model's "<think>..." or "\\boxed{B}" never matches there.
 
-Deliberate differences from lmms-eval 0.7.3, besides the lone lower-case letter:
-- The answer part is taken first with `extract_answer` (outside <think> blocks, nothing when one is left unclosed; last <answer> block, else last \\boxed{},
-  else the response without <think> blocks), so a letter inside a <think> block never counts.
+`rule="strict"` scores the strict reading instead: lmms-eval 0.7.3's ranked search over answer
+formats (`_task_utils/mcq_extract.extract_mcq_answer`: start of the answer 10 > end 9 > answer phrase
+7 > "(X)" 6 > "X." 5 > "X:" 4 > "X)" 3 > "X " 2 > any occurrence 0; the later position wins within
+a rank), never guessing, with these differences from lmms-eval:
+- A lone lower-case letter is read ("b", "b.", "(c)", "**a**"), as officially; lmms-eval reads only
+  capitals. A lower-case letter anywhere else is not ("a" is also the article).
 - A letter counts only when it stands alone: no ASCII letter or digit directly before it (and, for
   the answer-phrase and any-occurrence rules, none directly after it either). lmms-eval reads "D"
   from "Data", "A" from "DNA " or "U.S.A." and "C" from "Cat".
@@ -26,11 +27,13 @@ Deliberate differences from lmms-eval 0.7.3, besides the lone lower-case letter:
   occurrence of the phrase. lmms-eval takes the first occurrence of *each* letter after the first
   occurrence of the phrase and keeps the latest, so "The answer is B rather than C because ..."
   reads as C.
+tests/scoring/golden/mmstar.jsonl records the official score of each response beside ours.
 """
 
 from __future__ import annotations
 
 import re
+from typing import Literal
 
 from harness.scoring.extract import extract_answer, missing_answer_note
 from harness.scoring.verdict import Verdict
@@ -125,9 +128,42 @@ def read_letter(answer: str, letters: tuple[str, ...] = LETTERS) -> str | None:
     return max(candidates, key=lambda c: (c[0], c[1]))[2]
 
 
-def score_mmstar(response: str, answer: str) -> Verdict:
-    """1.0 when the letter read from the answer part equals the gold letter; nothing read scores 0."""
-    parsed = read_letter(extract_answer(response))
-    if parsed is None:
+_OFFICIAL_PREFIXES = ("", "(", "option ", "the answer is ")
+
+
+def official_reading(answer: str) -> list[str]:
+    """The characters the official rule compares with the gold letter, in its order (upper-cased):
+    the first one, and the one after each leading prefix it knows."""
+    text = answer.lower().strip().replace("\n", " ")
+    return [
+        text[len(prefix)].upper()
+        for prefix in _OFFICIAL_PREFIXES
+        if text.startswith(prefix) and len(text) > len(prefix)
+    ]
+
+
+def score_mmstar(response: str, answer: str, rule: Literal["official", "strict"] = "official") -> Verdict:
+    """1.0 when the answer part names the gold letter by the official rule (default) or the strict
+    reading; a note says where the two readings differ. Nothing read scores 0."""
+    part = extract_answer(response)
+    if not part:
         return Verdict(0.0, None, "rule", note=missing_answer_note(response))
-    return Verdict(float(parsed == answer.strip().upper()), parsed, "rule")
+    gold = answer.strip().upper()
+    strict = read_letter(part)
+    if rule == "strict":
+        return Verdict(0.0 if strict is None else float(strict == gold), strict, "rule",
+                       note=None if strict is not None else "nothing parsed")  # fmt: skip
+    if rule != "official":
+        raise ValueError(f"MMStar rule must be 'official' or 'strict', got {rule!r}")
+    compared = official_reading(part)
+    letters = [c for c in compared if c in LETTERS]
+    correct = gold in compared
+    parsed = gold if correct else (letters[0] if letters else None)
+    note = None
+    if parsed != strict:
+        official = f"reads {parsed}" if parsed else "reads no option letter"
+        states = f"the answer states {strict}" if strict else "no letter stands in the answer"
+        note = f"official MMStar rule (first character or a known prefix) {official}; {states}"
+    elif parsed is None:
+        note = "nothing parsed"
+    return Verdict(float(correct), parsed, "rule", note=note)

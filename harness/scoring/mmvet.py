@@ -11,7 +11,16 @@ Deliberate differences from lmms-eval 0.7.3:
   " |" where the official join ends with " | ".
 - A judge that fails leaves the item unscored (score None). lmms-eval scores it 0.0 (and loops
   forever on a parseable score outside [0, 1]).
-- The judge sees the response without <think> blocks when anything is left outside them.
+- The judge sees the response without <think> blocks when anything is left outside them (then
+  stripped); otherwise the response verbatim, as officially (an empty one too).
+
+Deliberate differences from the official script (yuweihao/MM-Vet `mm-vet_evaluator.py`, `runs`),
+besides the <think> blocks above; tests/scoring/golden/mmvet.jsonl has a row for each:
+- A judge that fails every attempt leaves the item unscored; officially it scores 0.0.
+- A "NaN" reply is rejected; officially it passes the range check and makes every total NaN.
+- Attempts: the judge client's `retries + 1` (4 by default), each the same request at temperature 0;
+  officially up to 5 replies are read, each retry appending "Predict the correctness of the answer
+  (digit): " to the request at a temperature raised by 0.5, with max_tokens 3 (ours: 256).
 
 `score_mmvet_approx` is NOT MM-Vet's metric: it is a rule-based stand-in, labelled "rule_approx":
 - gold "a <AND> b <AND> c": the share of parts present in the answer (the few-shot table gives 0.5
@@ -63,13 +72,12 @@ def judge_messages(question: str, answer: str, response: str) -> list[dict[str, 
 
 
 def parse_judge(text: str) -> float:
-    """The judge's score: its first token as a float in [0, 1]; ValueError otherwise."""
-    tokens = text.strip().split()
-    if not tokens:
-        raise ValueError("empty judge reply")
-    score = float(tokens[0])  # raises ValueError when not a number
+    """The judge's score, read as officially: the text before the first space, stripped, as a float
+    in [0, 1] (" 1.0" and "1.0\nbecause" do not read); ValueError otherwise (NaN included)."""
+    token = text.split(" ")[0].strip()
+    score = float(token)  # raises ValueError when not a number
     if not 0.0 <= score <= 1.0:
-        raise ValueError(f"judge score outside [0, 1]: {tokens[0]!r}")
+        raise ValueError(f"judge score outside [0, 1]: {token!r}")
     return score
 
 
@@ -120,7 +128,8 @@ def score_mmvet(response: str, question: str, answer: str, judge: JudgeLike | No
     """The judge's grade (method "judge"); without a judge, the rule-based approximation."""
     if judge is None:
         return score_mmvet_approx(response, answer)
-    visible = re.sub(r"<think>.*?</think>", "", response, flags=re.S | re.I).strip() or response.strip()
+    outside = re.sub(r"<think>.*?</think>", "", response, flags=re.S | re.I)
+    visible = response if outside == response else (outside.strip() or response)  # verbatim, as officially
     try:
         score = judge.ask(judge_messages(question, answer, visible), parse=parse_judge)
     except JudgeError as e:

@@ -48,7 +48,9 @@ def _ours(key: str, doc: dict[str, Any], response: str) -> float:
 def _mmstar_responses(doc: dict[str, Any]) -> list[str]:
     gold = doc["answer"]
     wrong = "A" if gold != "A" else "B"
-    return [gold, f"({gold})", f"The answer is {gold}.", f"{gold}. that one", wrong, f"Answer: {wrong}"]
+    # Responses the official MMStar rule (the task's default) and lmms-eval's search read alike;
+    # "Answer: B" is not one of them (the official rule reads its first character, "a").
+    return [gold, f"({gold})", f"The answer is {gold}.", f"{gold}. that one", wrong, f"{wrong}. not this"]
 
 
 def test_mmstar(lmms: dict[str, Any], docs: dict[str, list[dict[str, Any]]]) -> None:

@@ -38,13 +38,14 @@ def test_judge_messages_follow_the_official_request() -> None:
 
 
 @pytest.mark.parametrize(
-    ("text", "score"), [("0.5", 0.5), ("1.0", 1.0), (" 0.0 (totally wrong)", 0.0), ("0.7\n", 0.7)]
+    ("text", "score"), [("0.5", 0.5), ("1.0", 1.0), ("0.0 (totally wrong)", 0.0), ("0.7\n", 0.7)]
 )
 def test_parse_judge(text: str, score: float) -> None:
     assert parse_judge(text) == score
 
 
-@pytest.mark.parametrize("text", ["", "   ", "correct", "1.5", "-0.1", "nan", "0.5,"])
+# As officially: the text before the first space, so a leading space or a line break reads nothing.
+@pytest.mark.parametrize("text", ["", "   ", "correct", "1.5", "-0.1", "nan", "0.5,", " 1.0", "1.0\nbecause"])
 def test_parse_judge_rejects(text: str) -> None:
     with pytest.raises(ValueError):
         parse_judge(text)

@@ -14,7 +14,7 @@ from harness.scoring import score_ocrbench
         ("new\nyork", ["new york"], "IC13_857", 1.0),  # line breaks become spaces
         ("abc", ["xyz", "ABC"], "IIIT5K", 1.0),  # any gold answer
         ("abc", "ABC", "IIIT5K", 1.0),  # a plain string gold is one answer
-        ("ＨＥＬＬＯ　ＷＯＲＬＤ", ["hello world"], "IIIT5K", 1.0),  # full-width folding (as lmms-eval)
+        ("ＨＥＬＬＯ　ＷＯＲＬＤ", ["hello world"], "IIIT5K", 0.0),  # no full-width folding (as officially)
         # HME100k: case-sensitive, all spaces removed
         ("x^2+y^2", ["x ^ 2 + y ^ 2"], "HME100k", 1.0),
         ("X^2+y^2", ["x ^ 2 + y ^ 2"], "HME100k", 0.0),
@@ -38,6 +38,9 @@ def test_answer_tags_first() -> None:
 def test_empty_prediction_and_empty_gold() -> None:
     v = score_ocrbench("", ["a"], "IIIT5K")
     assert (v.score, v.parsed, v.note) == (0.0, None, "nothing parsed")
-    unscored = score_ocrbench("anything", ["", "  "], "IIIT5K")
-    assert unscored.score is None and unscored.method == "none"
-    assert score_ocrbench("anything", ["", "thing"], "IIIT5K").score == 1.0
+    # The official quirk, kept and named: an empty gold is a substring of any prediction.
+    for answers in (["", "  "], ["", "thing"], [""]):
+        quirk = score_ocrbench("anything", answers, "IIIT5K")
+        assert quirk.score == 1.0 and quirk.note is not None and "official quirk" in quirk.note
+    assert score_ocrbench("", [""], "IIIT5K").score == 1.0
+    assert score_ocrbench("anything", [], "IIIT5K").score == 0.0

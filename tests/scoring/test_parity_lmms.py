@@ -1,5 +1,6 @@
-"""Parity with lmms-eval 0.7.3's own scorers (MMStar, MMMU, OCRBench; MathVista's prompt and
-normaliser), item by item, except the listed deliberate differences, each checked in its direction.
+"""Parity with lmms-eval 0.7.3's own scorers (MMStar's strict reading, which follows lmms-eval's;
+MMMU; OCRBench; MathVista's prompt and normaliser), item by item, except the listed deliberate
+differences, each checked in its direction.
 
 lmms-eval's task modules are imported once per module with API_TYPE=dummy (MathVista's module builds
 a judge client at import and fails without a key otherwise).
@@ -220,7 +221,8 @@ OCRBENCH_DIFFERENCES: dict[str, tuple[float, float | None, str]] = {
         0.0,
         "the gold appears only outside the answer tags",
     ),
-    "anything": (1.0, None, "an empty gold is a substring of everything: unscored for us"),
+    "ＨＥＬＬＯ": (1.0, 0.0, "lmms-eval folds full-width ASCII; the official script does not, nor do we"),
+    "ｈｅｌｌｏ　ｗｏｒｌｄ": (1.0, 0.0, "no full-width folding, as officially"),
 }
 
 
@@ -267,7 +269,8 @@ def test_case_counts() -> None:
 
 def test_mmstar_parity(lmms: dict[str, ModuleType]) -> None:
     for response, gold in MMSTAR_CASES:
-        theirs, ours = _mmstar_lmms(lmms["mmstar"], response, gold), score_mmstar(response, gold).score
+        theirs = _mmstar_lmms(lmms["mmstar"], response, gold)
+        ours = score_mmstar(response, gold, rule="strict").score
         if response in MMSTAR_DIFFERENCES:
             want_theirs, want_ours, why = MMSTAR_DIFFERENCES[response]
             assert (theirs, ours) == (want_theirs, want_ours), f"{response!r}: {why}"

@@ -9,7 +9,7 @@ export OMP_NUM_THREADS ?= 1
 # Offline by default (the default suite and model are embedded), unless TASKS names one of the six
 # benchmarks and no DATA_DIR holds local copies: those download from the hub.
 comma := ,
-_BENCHMARKS := paper6 harness_mathvista_testmini harness_mmvet harness_ocrbench harness_hallusion_image harness_mmmu_val harness_mmstar
+_BENCHMARKS := paper6 harness_mathvista_testmini harness_mmvet harness_ocrbench harness_hallusion harness_mmmu_val harness_mmstar
 _NEEDS_HUB = $(if $(DATA_DIR),,$(filter $(_BENCHMARKS),$(subst $(comma), ,$(TASKS))))
 ifeq ($(_NEEDS_HUB),)
 export HF_HUB_OFFLINE ?= 1

@@ -36,7 +36,7 @@ def eval_cmd(cfg: api.EvaluateConfig) -> None:
     """Evaluate a model on tasks with lmms-eval; write one record per item and print a table.
 
     Tasks: the embedded synthetic suite by default; `paper6` (or any of harness_mathvista_testmini,
-    harness_mmvet, harness_ocrbench, harness_hallusion_image, harness_mmmu_val, harness_mmstar) for
+    harness_mmvet, harness_ocrbench, harness_hallusion, harness_mmmu_val, harness_mmstar) for
     the paper's six benchmarks. The judge's API key is read from $HARNESS_JUDGE_API_KEY."""
     result = api.evaluate(cfg)
     print_summaries(result.summaries)

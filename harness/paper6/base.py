@@ -49,11 +49,21 @@ class Benchmark:
     extra_metrics: Callable[[pd.DataFrame], dict[str, float]] | None = None
     needs_judge: bool = False
     notes: tuple[str, ...] = field(default=())
+    # The files of `split` when they are not the repository's own split (its task YAML's
+    # `dataset_kwargs.data_files`): HallusionBench joins two hub splits into one.
+    data_files: Mapping[str, tuple[str, ...]] | None = None
 
     @property
     def local_name(self) -> str:
         """Folder name of the dataset under a local data directory (the hub repo's name)."""
         return self.hub_repo.rsplit("/", 1)[-1]
+
+    def load(self, path: str) -> Any:
+        """The evaluated split of a local copy (or hub repo) at `path`, as the task loads it."""
+        import datasets
+
+        files = {k: list(v) for k, v in self.data_files.items()} if self.data_files else None
+        return datasets.load_dataset(path, data_files=files)[self.split]
 
 
 def item_label(doc: Doc) -> str:

@@ -149,7 +149,7 @@ def hallusion_aggregate(metric: str) -> Callable[[list[dict[str, Any]]], float]:
 
         from harness.scoring.hallusion import hallusion_metrics
 
-        table = pd.DataFrame(items).dropna(subset=["score"])
-        return hallusion_metrics(table)[metric] if len(table) else math.nan
+        table = pd.DataFrame(items)
+        return hallusion_metrics(table, unscored="exclude")[metric] if len(table) else math.nan
 
     return aggregate

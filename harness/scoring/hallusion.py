@@ -1,4 +1,4 @@
-"""HallusionBench (image split): a rule-based yes/no reading and the benchmark's three accuracies.
+"""HallusionBench: a rule-based yes/no reading and the benchmark's three accuracies.
 
 Every HallusionBench question is a yes/no question with `gt_answer` "1" (yes) or "0" (no). The
 official scorer (tianyi-lab/HallusionBench utils.py `evaluate_by_chatgpt`, then `assign_correctness`)
@@ -16,12 +16,13 @@ means no). This module reads yes/no by words instead, in place of the judge:
   (Until this change such replies scored 0 for either gold.) Words only: "eyes" is not "yes".
 Differences from the official GPT-4 judge: a clear leading or standalone yes/no is scored by rule;
 the official "unclear" (2), which `assign_correctness` counts as correct for VS questions without a
-figure (figure_id 0), is here unscored, since the scorer sees neither category nor figure.
+figure (figure_id 0), is incorrect here, since the scorer sees neither category nor figure (the
+benchmark, harness.paper6.hallusion, applies that rule to the judge's "unclear").
 Differences from lmms-eval's rule variant: "eyes"/"yesterday" are not yes, and a reply without
 "yes" is not taken as no.
 
-Metrics (keys of lmms-eval's hallusion_bench utils: get_eval_all, get_eval_fig, get_eval_pair_all),
-as fractions in [0, 1] rather than percentages:
+Metrics (tianyi-lab/HallusionBench utils.py `get_eval_all`, `get_eval_fig`, `get_eval_pair_all`, as
+evaluation.py reports them: correct/total of each), as fractions in [0, 1] rather than percentages:
 - aAcc: correct questions / questions.
 - fAcc: figures (category, subcategory, set_id, figure_id) whose questions are all correct, over
   figures; VS rows with figure_id "0" (no figure) are left out.
@@ -33,7 +34,7 @@ from __future__ import annotations
 
 import math
 import re
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Literal
 
 from harness.scoring.extract import extract_answer
 from harness.scoring.verdict import JudgeError, JudgeLike, Verdict
@@ -104,14 +105,20 @@ def score_hallusion(
 
 
 def _all_correct_share(df: pd.DataFrame, keys: list[str]) -> float:
-    groups = df.groupby(keys, sort=False)["score"].min()
+    """Share of groups whose questions are all correct, over groups whose questions are all scored."""
+    groups = df.groupby(keys, sort=False)["score"].agg(
+        lambda s: math.nan if s.isna().any() else float(s.min())
+    )
+    groups = groups.dropna()
     return float((groups >= 1.0).mean()) if len(groups) else math.nan
 
 
-def hallusion_metrics(df: pd.DataFrame) -> dict[str, float]:
-    """{"aAcc", "fAcc", "qAcc"} as fractions. Columns: category, subcategory, set_id, figure_id,
-    question_id, score. Unscored rows (score None/NaN) raise ValueError naming them: whether they
-    count as wrong or are left out is the caller's decision."""
+def hallusion_metrics(df: pd.DataFrame, unscored: Literal["raise", "exclude"] = "raise") -> dict[str, float]:
+    """{"aAcc", "fAcc", "qAcc"} as fractions, as the official code computes them (`get_eval_all`,
+    `get_eval_fig`, `get_eval_pair_all`). Columns: category, subcategory, set_id, figure_id,
+    question_id, score. Unscored rows (score None/NaN) raise ValueError naming them, or with
+    `unscored="exclude"` are left out: of aAcc as questions, and of fAcc/qAcc with their whole
+    figure or question group (a group with an unknown answer is neither all right nor not)."""
     import pandas as pd
 
     missing = [c for c in [*_KEY_COLUMNS, "score"] if c not in df.columns]
@@ -120,18 +127,19 @@ def hallusion_metrics(df: pd.DataFrame) -> dict[str, float]:
     if df.empty:
         raise ValueError("HallusionBench metrics need at least one row")
     scores = pd.to_numeric(df["score"], errors="coerce")
-    unscored = df.index[scores.isna()].tolist()
-    if unscored:
+    unscored_rows = df.index[scores.isna()].tolist()
+    if unscored_rows and unscored != "exclude":
         raise ValueError(
-            f"HallusionBench rows without a score (index {unscored[:20]}): drop or score them first"
+            f"HallusionBench rows without a score (index {unscored_rows[:20]}): drop or score them first"
         )
     data = df[_KEY_COLUMNS].astype(str).assign(score=scores.astype(float))
     dup = data.duplicated(_KEY_COLUMNS, keep=False)
     if dup.any():
         raise ValueError(f"duplicate HallusionBench questions at index {data.index[dup].tolist()[:20]}")
     figures = data[~((data["category"] == "VS") & (data["figure_id"] == "0"))]
+    scored = data["score"].dropna()
     return {
-        "aAcc": float(data["score"].mean()),
+        "aAcc": float(scored.mean()) if len(scored) else math.nan,
         "fAcc": _all_correct_share(figures, ["category", "subcategory", "set_id", "figure_id"]),
         "qAcc": _all_correct_share(data, ["category", "subcategory", "set_id", "question_id"]),
     }

@@ -127,26 +127,32 @@ def ocrbench(root: Path) -> Path:
 
 
 def hallusion(root: Path) -> Path:
+    """Both hub splits, as lmms-lab/HallusionBench has them: `image` and `non_image` (the VS questions
+    asked without a figure: visual_input "0", figure "0", no image)."""
     names = ["category", "subcategory", "visual_input", "set_id", "figure_id", "sample_note", "question_id",
              "question", "gt_answer_details", "gt_answer", "filename"]  # fmt: skip
     features = hf.Features({**{n: S for n in names}, "image": hf.Image()})
     rows = []
-    # One VD set: two figures (original, edited) x two questions; one VS chart figure.
-    for cat, sub, set_id, fig, qid, q, gt in [
-        ("VD", "illusion", "0", "0", "0", "Is the left line longer than the right line?", "0"),
-        ("VD", "illusion", "0", "0", "1", "Are the two lines the same length?", "1"),
-        ("VD", "illusion", "0", "1", "0", "Is the left line longer than the right line?", "1"),
-        ("VD", "illusion", "0", "1", "1", "Are the two lines the same length?", "0"),
-        ("VS", "chart", "3", "1", "0", "According to the chart, did sales rise in 2020?", "1"),
+    # One VD set: two figures (original, edited) x two questions. One VS chart set: the question
+    # without the chart, on the chart, and on an edited chart.
+    for cat, sub, vin, set_id, fig, qid, q, gt in [
+        ("VD", "illusion", "1", "0", "0", "0", "Is the left line longer than the right line?", "0"),
+        ("VD", "illusion", "1", "0", "0", "1", "Are the two lines the same length?", "1"),
+        ("VD", "illusion", "1", "0", "1", "0", "Is the left line longer than the right line?", "1"),
+        ("VD", "illusion", "1", "0", "1", "1", "Are the two lines the same length?", "0"),
+        ("VS", "chart", "0", "3", "0", "0", "Did the sales of company X rise in 2020?", "1"),
+        ("VS", "chart", "1", "3", "1", "0", "According to the chart, did sales rise in 2020?", "1"),
+        ("VS", "chart", "2", "3", "2", "0", "According to the chart, did sales rise in 2020?", "0"),
     ]:
         rows.append(
-            {"category": cat, "subcategory": sub, "visual_input": "1", "set_id": set_id, "figure_id": fig,
+            {"category": cat, "subcategory": sub, "visual_input": vin, "set_id": set_id, "figure_id": fig,
              "sample_note": "fixture", "question_id": qid, "question": q,
              "gt_answer_details": "Yes." if gt == "1" else "No.", "gt_answer": gt,
-             "filename": f"./hallusion_bench/{cat}/{sub}/{set_id}_{fig}.png",
-             "image": _image((30 + 50 * int(fig), 30, 30), size=(80, 60))}
+             "filename": None if vin == "0" else f"./hallusion_bench/{cat}/{sub}/{set_id}_{fig}.png",
+             "image": None if vin == "0" else _image((30 + 50 * int(fig), 30, 30), size=(80, 60))}
         )  # fmt: skip
-    return _write(root, "HallusionBench", "image", rows, features)
+    _write(root, "HallusionBench", "non_image", [r for r in rows if r["visual_input"] == "0"], features)
+    return _write(root, "HallusionBench", "image", [r for r in rows if r["visual_input"] != "0"], features)
 
 
 def mmmu(root: Path) -> Path:

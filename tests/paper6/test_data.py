@@ -20,7 +20,7 @@ def data_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 def _load(data_dir: Path, key: str) -> hf.Dataset:
     bench = BENCHMARKS[key]
-    return hf.load_dataset(str(data_dir / bench.local_name))[bench.split]
+    return bench.load(str(data_dir / bench.local_name))
 
 
 @pytest.mark.parametrize("key", list(BENCHMARKS))
@@ -32,7 +32,8 @@ def test_fixtures_load_with_the_real_split_and_ids(data_dir: Path, key: str) -> 
     assert all(len(h) == 16 for h in docs["content_hash"])
     for doc in docs:
         images = visuals(doc, bench)
-        assert images and all(im.mode == "RGB" for im in images)
+        asked_without_image = key == "hallusion" and doc["visual_input"] == "0"
+        assert (not images) if asked_without_image else (images and all(im.mode == "RGB" for im in images))
         assert bench.prompt(doc, {}).strip()
         assert bench.fields(doc)
 
@@ -44,6 +45,21 @@ def test_ids_are_the_datasets_own(data_dir: Path) -> None:
     assert hb["item_id"][0] == "VD_illusion_0_0_0"
     # Questions of one set share a cluster (figures and questions are paired within a set).
     assert hb["cluster"][:4] == ["VD_illusion_0"] * 4 and hb["cluster"][4] == "VS_chart_3"
+
+
+def test_hallusion_is_the_whole_benchmark_with_the_image_free_questions(data_dir: Path) -> None:
+    """Both hub splits in one: the VS question asked without its chart is there, with no image, so
+    qAcc can pair it with the same question on the charts (lmms-eval runs the image split only)."""
+    bench = BENCHMARKS["hallusion"]
+    docs = identify(_load(data_dir, "hallusion"), bench)
+    by_id = {d["item_id"]: d for d in docs}
+    assert len(docs) == 7 and bench.size == 1129
+    free = by_id["VS_chart_3_0_0"]
+    assert free["visual_input"] == "0" and free["image"] is None and visuals(free, bench) == []
+    assert {by_id[f"VS_chart_3_{f}_0"]["cluster"] for f in "012"} == {"VS_chart_3"}
+    # A missing image on a question that has one is still an error naming the item.
+    with pytest.raises(ValueError, match="VS_chart_3_1_0"):
+        visuals({**by_id["VS_chart_3_1_0"], "image": None}, bench)
 
 
 def test_mmmu_shows_the_images_its_question_names(data_dir: Path) -> None:

@@ -10,7 +10,6 @@ import os
 from pathlib import Path
 from typing import Any
 
-import datasets as hf
 import pytest
 
 from harness.paper6.registry import BENCHMARKS
@@ -34,7 +33,7 @@ def docs(tmp_path_factory: pytest.TempPathFactory) -> dict[str, list[dict[str, A
     out = {}
     for key in ("mmstar", "mmmu", "ocrbench"):
         bench = BENCHMARKS[key]
-        ds = identify(hf.load_dataset(str(Path(root) / bench.local_name))[bench.split], bench)
+        ds = identify(bench.load(str(Path(root) / bench.local_name)), bench)
         out[key] = list(ds.remove_columns(list(bench.image_columns)))
     return out
 

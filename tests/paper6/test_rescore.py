@@ -8,7 +8,6 @@ import json
 from pathlib import Path
 from typing import Any
 
-import datasets as hf
 import pandas as pd
 import pytest
 
@@ -25,7 +24,7 @@ from tests.paper6 import fixtures
 def _records(tmp_path: Path, key: str, responses: list[str]) -> pd.DataFrame:
     bench = BENCHMARKS[key]
     root = fixtures.BUILDERS[key](tmp_path)
-    docs = identify(hf.load_dataset(str(root))[bench.split], bench).remove_columns(list(bench.image_columns))
+    docs = identify(bench.load(str(root)), bench).remove_columns(list(bench.image_columns))
     process = hooks(key).process_results
     samples: list[dict[str, Any]] = [
         {"doc_id": i, "resps": [[r]], **process(doc, [r])}

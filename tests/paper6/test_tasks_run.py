@@ -9,7 +9,6 @@ import subprocess
 import sys
 from pathlib import Path
 
-import datasets as hf
 import pandas as pd
 import pytest
 
@@ -38,9 +37,7 @@ def setup(tmp_path_factory: pytest.TempPathFactory):  # type: ignore[no-untyped-
     root = tmp_path_factory.mktemp("paper6")
     data = fixtures.build_all(root / "data")
     docs = {
-        key: identify(hf.load_dataset(str(data / b.local_name))[b.split], b).remove_columns(
-            list(b.image_columns)
-        )
+        key: identify(b.load(str(data / b.local_name)), b).remove_columns(list(b.image_columns))
         for key, b in BENCHMARKS.items()
     }
     # A PISM table covering all but the last item of each benchmark (that one must show as untiered).

@@ -30,7 +30,7 @@ def _records(
     for task, bench, n, continuous, clustered in [
         ("harness_synth_mmstar", "synth_mmstar", 240, False, False),
         ("harness_synth_mmvet", "synth_mmvet", 120, True, False),
-        ("harness_hallusion_image", "hallusion", 90, False, True),
+        ("harness_hallusion", "hallusion", 90, False, True),
     ]:
         for i in range(n):
             p = float(np.clip(latent[i] + shift, 0, 1))

@@ -42,6 +42,14 @@ def final_part(response: str) -> str | None:
     return None if _OPEN_THINK_RE.search(outside) else outside
 
 
+def judge_view(response: str) -> str:
+    """The text a judge is shown: the response without its closed reasoning blocks when anything is
+    left outside them (then stripped), else the response verbatim, as the official scripts send it
+    (an unclosed <think> too: the judge may still read an answer in it)."""
+    outside = _THINK_RE.sub("", response)
+    return response if outside == response else (outside.strip() or response)
+
+
 def missing_answer_note(response: str) -> str:
     """Why a response yielded no answer, for the record's note."""
     if final_part(response) is None:

@@ -36,7 +36,7 @@ import math
 import re
 from typing import TYPE_CHECKING, Literal
 
-from harness.scoring.extract import extract_answer
+from harness.scoring.extract import extract_answer, judge_view
 from harness.scoring.verdict import JudgeError, JudgeLike, Verdict
 
 if TYPE_CHECKING:  # pandas is imported only when metrics are computed
@@ -83,8 +83,9 @@ def score_hallusion(
     response: str, gt_answer: str, judge: JudgeLike | None = None, question: str | None = None
 ) -> Verdict:
     """1.0 when the yes/no read from the answer part matches `gt_answer` ("1" yes, "0" no). An
-    answer without a clear yes/no goes to the judge when there is one (with the question), and is
-    unscored without one, never 0; "unclear" from the judge is incorrect, as officially."""
+    answer without a clear yes/no goes to the judge when there is one (with the question and the
+    response as `judge_view` shows it, an unclosed <think> included), and is unscored without one;
+    "unclear" from the judge is incorrect, as officially."""
     gold = _GOLD.get(str(gt_answer).strip())
     if gold is None:
         raise ValueError(f"HallusionBench gt_answer must be '1' or '0', got {gt_answer!r}")
@@ -96,7 +97,7 @@ def score_hallusion(
         note = "needs the judge: no clear yes/no (the official scorer asks GPT-4)"
         return Verdict(None, None, "none", note=note)
     try:
-        word = judge.ask(judge_messages(question, answer), parse=parse_judgement)
+        word = judge.ask(judge_messages(question, judge_view(response)), parse=parse_judgement)
     except JudgeError as e:
         return Verdict(None, None, "none", note=f"judge failed: {e}")
     if word == "unclear":

@@ -8,8 +8,9 @@ integers via `int(float(x))`; floats rounded to `precision` decimals; lists as t
 strings with the gold answer.
 
 Here the quick rules are extended so that far fewer items need the judge, each extension reading
-only answers whose meaning is unambiguous: the answer part is taken first (`extract_answer`: outside <think> blocks, nothing when one is left unclosed; last
-<answer> block, else last \\boxed{}, else the response without <think> blocks); multi-choice reads a
+only answers whose meaning is unambiguous: the answer part is taken first (`extract_answer`:
+outside <think> blocks, nothing when one is left unclosed; last <answer> block, else last
+\\boxed{}, else the response without <think> blocks); multi-choice reads a
 bare letter ("B", "(B)", "B.", "Answer: B", "B. <that choice's text>"); integer and float read one
 number, possibly with thousands commas, a leading sign or currency sign and a short unit ("12 cm",
 "1,000", "-3", "$1.45"; a fraction "3/4" for floats); list reads a literal list of numbers. Anything
@@ -30,7 +31,8 @@ response and send everything else to the GPT extractor:
 - `precision` arrives as float64 in the dataset; it is used as `int(precision)`. (lmms-eval 0.7.3
   calls `round(x, 2.0)`, which raises, so every float item scores 0 there.)
 - Multi-choice letters are read by rule (lmms-eval 0.7.3 sends even "B" to the judge).
-- The judge sees the response without <think> blocks when anything is left outside them.
+- The judge sees the response without <think> blocks when anything is left outside them
+  (`judge_view`); otherwise the response verbatim, as officially.
 - A number in scientific notation ("1e3") is not read by the integer rule (officially: the judge).
 """
 
@@ -43,7 +45,7 @@ from typing import Any
 
 import Levenshtein
 
-from harness.scoring.extract import extract_answer
+from harness.scoring.extract import extract_answer, judge_view
 from harness.scoring.verdict import JudgeError, JudgeLike, Verdict
 
 # MathVista's official answer-extraction demo prompt (verbatim, benchmark data).
@@ -272,9 +274,10 @@ def score_mathvista(response: str, fields: dict[str, Any], judge: JudgeLike | No
     if judge is None:
         note = "needs the judge: rules could not read an answer and no judge is configured"
         return Verdict(None, None, "none", note=note)
-    visible = re.sub(r"<think>.*?</think>", "", response, flags=re.S | re.I).strip() or response.strip()
     try:
-        extraction = judge.ask(judge_messages(fields["query"], visible), parse=lambda s: s.strip())
+        extraction = judge.ask(
+            judge_messages(fields["query"], judge_view(response)), parse=lambda s: s.strip()
+        )
     except JudgeError as e:
         return Verdict(None, None, "none", note=f"judge failed: {e}")
     return _compare(extraction, fields, "judge")

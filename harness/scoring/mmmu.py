@@ -23,8 +23,9 @@ Deliberate differences from lmms-eval 0.7.3:
   options).
 - Several " X." candidates: the one written last (lmms-eval looks them up as " X ", finds none and
   takes the first option listed).
-- The answer part is taken first with `extract_answer` (outside <think> blocks, nothing when one is left unclosed; last <answer> block, else last \\boxed{},
-  else the response without <think> blocks).
+- The answer part is taken first with `extract_answer` (outside <think> blocks, nothing when one
+  is left unclosed; last <answer> block, else last \\boxed{}, else the response without <think>
+  blocks).
 - A gold answer written as a Python list literal ("['24/7', '3.43']") is a list of acceptable
   answers, as in the official answer file; lmms-eval compares against the literal string.
 - Options with empty text never match by content (they would match every response).

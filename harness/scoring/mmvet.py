@@ -36,7 +36,7 @@ from __future__ import annotations
 
 import re
 
-from harness.scoring.extract import extract_answer, missing_answer_note
+from harness.scoring.extract import extract_answer, judge_view, missing_answer_note
 from harness.scoring.verdict import JudgeError, JudgeLike, Verdict
 
 # MM-Vet's official grading prompt (verbatim, benchmark data).
@@ -128,10 +128,8 @@ def score_mmvet(response: str, question: str, answer: str, judge: JudgeLike | No
     """The judge's grade (method "judge"); without a judge, the rule-based approximation."""
     if judge is None:
         return score_mmvet_approx(response, answer)
-    outside = re.sub(r"<think>.*?</think>", "", response, flags=re.S | re.I)
-    visible = response if outside == response else (outside.strip() or response)  # verbatim, as officially
     try:
-        score = judge.ask(judge_messages(question, answer, visible), parse=parse_judge)
+        score = judge.ask(judge_messages(question, answer, judge_view(response)), parse=parse_judge)
     except JudgeError as e:
         return Verdict(None, None, "none", note=f"judge failed: {e}")
     return Verdict(score, extract_answer(response) or None, "judge")

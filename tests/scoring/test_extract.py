@@ -76,3 +76,12 @@ def test_a_truncated_reasoning_is_scored_zero_with_the_reason() -> None:
         assert verdict.score == 0.0 and verdict.parsed is None
         assert verdict.note is not None and "unclosed <think>" in verdict.note
     assert score_mmstar("I cannot tell from this image.", "A").note == "nothing parsed"
+
+
+def test_the_judge_sees_the_response_without_closed_reasoning_else_verbatim() -> None:
+    from harness.scoring.extract import judge_view
+
+    assert judge_view("  The price is $3.\n") == "  The price is $3.\n"  # verbatim, as officially
+    assert judge_view("<think>two or three</think>\nThree.") == "Three."
+    assert judge_view("<think>only reasoning</think>") == "<think>only reasoning</think>"
+    assert judge_view("<think>cut off while") == "<think>cut off while"

@@ -113,3 +113,19 @@ def test_an_unclear_answer_goes_to_the_judge_when_there_is_one(
     assert score_hallusion("Yes, it is.", "1", judge, "q").method == "rule" and len(judge.asked) == 1
     failed = score_hallusion("The statement is not accurate.", gt, FakeJudge(None), "q")
     assert failed.score is None and failed.note is not None and failed.note.startswith("judge failed")
+
+
+def test_the_judge_is_shown_a_truncated_reasoning_not_an_empty_answer() -> None:
+    """Cut off while reasoning, the response has no answer part; the judge still sees what was
+    written (as officially, where GPT reads the raw prediction), never an empty answer."""
+    from tests.scoring.test_mathvista import FakeJudge
+
+    judge = FakeJudge("yes")
+    cut = "<think>The chart's 2020 bar is taller than the 2019 bar, so sales did rise"
+    verdict = score_hallusion(cut, "1", judge, "Did sales rise in 2020?")
+    assert (verdict.score, verdict.method) == (1.0, "judge")
+    assert "so sales did rise" in judge.asked[0][-1]["content"]
+    closed = "<think>maybe it rose</think> The statement is not accurate."
+    score_hallusion(closed, "0", judge, "q")
+    assert "maybe it rose" not in judge.asked[1][-1]["content"]
+    assert "The statement is not accurate." in judge.asked[1][-1]["content"]

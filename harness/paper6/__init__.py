@@ -1,6 +1,6 @@
 """The paper's six evaluation benchmarks as tier-aware lmms-eval tasks (harness/tasks/harness_paper6/).
 
-MathVista testmini, MM-Vet, OCRBench, HallusionBench (image), MMMU validation and MMStar: one record
+MathVista testmini, MM-Vet, OCRBench, HallusionBench (whole), MMMU validation and MMStar: one record
 per item with the dataset's own id, rule-based offline scoring faithful to each benchmark's official
 rules, an optional OpenAI-compatible judge (MM-Vet; MathVista extraction when rules fail), and
 re-scoring of stored responses.

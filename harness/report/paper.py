@@ -40,6 +40,8 @@ PAPER_DIR = Path("leaderboards") / "paper"
 COLUMNS = ("table", "difficulty_method", "training_pool", "paradigm", "sft_subset", "grpo_subset",
            "benchmark", "score")  # fmt: skip
 PARADIGMS = ("grpo_only", "sft_grpo")
+# Benchmark sizes for the power analysis of the paper's claims; HallusionBench as lmms-eval's image
+# split (951 questions), the one its numbers are usually reported on (`harness_hallusion` runs 1,129).
 SIZES: dict[str, int] = {"mathvista": 1000, "mmvet": 218, "ocrbench": 1000, "hallusionbench": 951,
                          "mmmu": 900, "mmstar": 1500}  # fmt: skip
 TITLES = {"mathvista": "MathVista testmini", "mmvet": "MM-Vet", "ocrbench": "OCRBench",

@@ -40,13 +40,13 @@ import threading
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from harness.scoring.extract import final_part  # verl_export writes the module here instead
+# verl_export writes the extractor module in place of this import line.
+from harness.scoring.extract import final_part, normalize_text
 
 _FLAGS = re.DOTALL | re.IGNORECASE
 _ANSWER_RE = re.compile(r"<answer>(.*?)</answer>", _FLAGS)
 _TAG_RE = re.compile(r"</?(?:answer|think)>", re.IGNORECASE)
 _FORMAT_RE = re.compile(r"\s*<think>.*?</think>\s*<answer>(.*?)</answer>\s*", _FLAGS)
-_PUNCT = " .,:;!?\"'`"
 _LETTER_ONLY_RE = re.compile(r"\(?([A-Z])\)?[.:)]?")
 _LETTER_TEXT_RE = re.compile(r"\(?([A-Z])\)?[.:)]?\s+(.+)", re.DOTALL)
 _DELIMITERS = (("$$", "$$"), ("$", "$"), ("\\(", "\\)"), ("\\[", "\\]"))
@@ -81,11 +81,6 @@ def answer_content(text: str) -> str | None:
     return content or None
 
 
-def normalize(text: str) -> str:
-    """Lower case, whitespace collapsed, surrounding punctuation stripped."""
-    return " ".join(text.lower().split()).strip(_PUNCT)
-
-
 def _letters(choices: Sequence[str]) -> list[str]:
     return [chr(ord("A") + i) for i in range(len(choices) if choices else 26)]
 
@@ -99,14 +94,14 @@ def named_option(content: str, choices: Sequence[str]) -> str | None:
     by_text = [
         letter
         for letter, text in zip(letters[: len(choices)], choices, strict=True)
-        if normalize(text) == normalize(content)
+        if normalize_text(text) == normalize_text(content)
     ]
     if len(by_text) == 1:
         return by_text[0]
     with_text = _LETTER_TEXT_RE.fullmatch(content.strip())
     if with_text and choices and with_text.group(1) in letters:
         letter, rest = with_text.group(1), with_text.group(2)
-        if normalize(rest) == normalize(choices[letters.index(letter)]):
+        if normalize_text(rest) == normalize_text(choices[letters.index(letter)]):
             return letter
     return None
 
@@ -176,7 +171,7 @@ def _yesno_equal(content: str, gold: str) -> bool:
     if not words or words[0] not in ("yes", "no"):
         return False
     other = "no" if words[0] == "yes" else "yes"
-    return other not in words and words[0] == normalize(gold)
+    return other not in words and words[0] == normalize_text(gold)
 
 
 def _keywords_present(content: str, keywords: Sequence[str]) -> bool:
@@ -207,12 +202,14 @@ def score_completion(
         return float(_yesno_equal(content, gold))
     if answer_type == "open":
         kws = [str(k) for k in keywords] if keywords is not None else []
-        return float(normalize(content) == normalize(gold) or (bool(kws) and _keywords_present(content, kws)))
+        return float(
+            normalize_text(content) == normalize_text(gold) or (bool(kws) and _keywords_present(content, kws))
+        )
     if answer_type in ("ocr", "text"):
-        return float(normalize(content) == normalize(gold))
+        return float(normalize_text(content) == normalize_text(gold))
     if numeric_form(gold) is not None:
         return float(number_equal(content, gold))
-    return float(normalize(content) == normalize(gold))
+    return float(normalize_text(content) == normalize_text(gold))
 
 
 def _column(values: Sequence[Any] | None, n: int) -> list[Any]:

@@ -32,6 +32,7 @@ from __future__ import annotations
 import hashlib
 import importlib.metadata
 import io
+import re
 import stat
 from collections import Counter
 from collections.abc import Iterable, Mapping
@@ -190,9 +191,7 @@ def _harness_version() -> str:
         return "unknown"
 
 
-_EXTRACT_IMPORT = (
-    "from harness.scoring.extract import final_part  # verl_export writes the module here instead\n"
-)
+_EXTRACT_IMPORT = re.compile(r"^from harness\.scoring\.extract import [^\n]*\n", re.MULTILINE)
 _FUTURE = "from __future__ import annotations\n"
 
 
@@ -200,13 +199,13 @@ def reward_file_text() -> str:
     """rewards.py as one self-contained file: the extractor's source in place of its import."""
     source = Path(rewards.__file__).read_text()
     inlined = Path(extract.__file__).read_text()
-    if source.count(_EXTRACT_IMPORT) != 1 or inlined.count(_FUTURE) != 1:
+    if len(_EXTRACT_IMPORT.findall(source)) != 1 or inlined.count(_FUTURE) != 1:
         raise RuntimeError("verl_export: rewards.py or extract.py no longer has the expected imports")
     inlined = inlined.replace(_FUTURE, "")  # a __future__ import is legal only at the top of a file
     block = (
         f"# ---- harness/scoring/extract.py, inlined by harness.training.verl_export ----\n{inlined}# ----\n"
     )
-    return source.replace(_EXTRACT_IMPORT, block)
+    return _EXTRACT_IMPORT.sub(lambda _: block, source)
 
 
 def export_verl(

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+import pytest
 
 from harness.core.records import write_records
 from harness.demo import BENCHMARK_TASKS, POOL, DemoConfig
@@ -46,6 +47,7 @@ def _tables() -> dict[str, pd.DataFrame]:
     return tables
 
 
+@pytest.mark.slow  # 8-10 s: in `make test`, kept out of the edit loop (`make test-fast`)
 def test_report_has_every_section(tmp_path: Path) -> None:
     names = ["tiny-base", "a-s0", "a-s1", "a-s2", "b-s0", "b-s1", "b-s2"]
     runs = _runs(tmp_path / "eval", names)

@@ -62,6 +62,7 @@ def test_split_payload_without_payload() -> None:
     assert split_payload("plain answer") == ("plain answer", None)
 
 
+@pytest.mark.slow  # 8-10 s: in `make test`, kept out of the edit loop (`make test-fast`)
 def test_plugins_register_whichever_module_is_imported_first() -> None:
     import subprocess
     import sys

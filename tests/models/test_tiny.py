@@ -63,6 +63,7 @@ def test_identity_records_path_and_weights(tiny_model: Path) -> None:
     assert ident.weights_hash and len(ident.weights_hash) == 16
 
 
+@pytest.mark.slow  # 8-10 s: in `make test`, kept out of the edit loop (`make test-fast`)
 def test_loader_works_without_torchvision(tiny_model: Path) -> None:
     """Block torchvision at import time in a fresh interpreter: the loader must still work."""
     code = f"""

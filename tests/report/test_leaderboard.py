@@ -88,6 +88,7 @@ def _cli(*args: str) -> subprocess.CompletedProcess[str]:
     )
 
 
+@pytest.mark.slow  # 8-10 s: in `make test`, kept out of the edit loop (`make test-fast`)
 def test_gate_cli_exit_codes(runs: dict[str, pd.DataFrame], tmp_path: Path) -> None:
     entry = write_entry(entry_from_records(runs["base"], "base", "suite"), tmp_path / "base.json")
     codes = {}

@@ -25,6 +25,8 @@ TASKS ?=
 OUT ?= runs/eval
 PROCESSES ?= 1
 BATCH ?= 8
+# auto: CUDA when present, else CPU (or cpu, cuda, cuda:N)
+DEVICE ?= auto
 # The six benchmarks: make eval TASKS=paper6 [DATA_DIR=local copies] [DIFFICULTY=difficulty.parquet]
 #   [JUDGE_URL=http://127.0.0.1:8000/v1 JUDGE_MODEL=...]; re-score stored responses: make rescore RUN=runs/eval/<model>
 DATA_DIR ?=
@@ -34,7 +36,7 @@ JUDGE_MODEL ?=
 RUN ?= $(OUT)
 _JUDGE = $(if $(JUDGE_URL),--judge-url $(JUDGE_URL) --judge-model $(JUDGE_MODEL))
 
-# make score [METHOD=pism|cmab] [SCORE_TASK=...] [MODEL=...] [LIMIT=N]
+# make score [METHOD=pism|cmab] [SCORE_TASK=...] [MODEL=...] [LIMIT=N] [DEVICE=auto]
 METHOD ?= pism
 SCORE_TASK ?= harness_synth_pool
 SCORE_OUT ?= runs/score/$(METHOD)
@@ -70,7 +72,7 @@ $(STAMP): pyproject.toml requirements/constraints.txt
 	touch $(STAMP)
 
 eval: setup
-	$(BIN)/harness eval $(if $(MODEL),--model $(MODEL)) $(if $(TASKS),--tasks $(TASKS)) --out $(OUT) --processes $(PROCESSES) --batch-size $(BATCH) \
+	$(BIN)/harness eval $(if $(MODEL),--model $(MODEL)) $(if $(TASKS),--tasks $(TASKS)) --out $(OUT) --processes $(PROCESSES) --batch-size $(BATCH) --device $(DEVICE) \
 	  $(if $(DATA_DIR),--data-dir $(DATA_DIR)) $(if $(DIFFICULTY),--difficulty $(DIFFICULTY)) $(_JUDGE)
 
 rescore: setup
@@ -78,7 +80,7 @@ rescore: setup
 
 # PISM or CMAB difficulty of a task's items with the embedded base model (or MODEL=...).
 score: setup
-	$(BIN)/harness score $(METHOD) --task $(SCORE_TASK) --out $(SCORE_OUT) $(if $(MODEL),--model $(MODEL)) $(if $(LIMIT),--limit $(LIMIT))
+	$(BIN)/harness score $(METHOD) --task $(SCORE_TASK) --out $(SCORE_OUT) --device $(DEVICE) $(if $(MODEL),--model $(MODEL)) $(if $(LIMIT),--limit $(LIMIT))
 
 compare: setup
 	$(BIN)/harness compare $(RUNS) --out $(COMPARE_OUT) $(if $(DIFFICULTY),--difficulty $(DIFFICULTY))

@@ -46,6 +46,8 @@ BENCHES = (
           "CMAB attention hooks: memory and time"),
     Bench("overhead", "bench_overhead.py", (), ("--sizes", "4", "12", "--repeats", "1"),
           "harness eval over raw generate"),
+    Bench("sampling", "bench_sampling.py", ("--units", "64"), ("--units", "8", "--batches", "4"),
+          "batched seeded sampling vs one request at a time"),
     Bench("pism", "bench_pism.py", ("--items", "64", "--workers", "2"), ("--items", "4", "--workers", "2"),
           "PISM adaptive vs exhaustive"),
     Bench("grpo", "grpo_tiny.py", ("--steps", "600"), ("--steps", "4"),

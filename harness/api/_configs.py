@@ -6,7 +6,6 @@ its options from these fields, so the help text here is the CLI's help.
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
@@ -15,19 +14,15 @@ from harness.api._config import StageConfig, option
 from harness.core.constants import DEFAULT_MODEL, DEFAULT_TASKS, POOL_TASK
 from harness.core.errors import InputError
 from harness.difficulty.pism import RATIOS
+from harness.models.device import DEVICE_CHOICES, check_device
 
 Masker = Literal["rect", "pixels", "patches", "semantic"]
 Convention = Literal["text", "table_a"]
 CmabVariant = Literal["paper", "released_code"]
 Paradigm = Literal["grpo_only", "sft_grpo"]
 
-_DEVICE = re.compile(r"cpu|cuda(:\d+)?")
+_DEVICE_HELP = f"{DEVICE_CHOICES}; auto: CUDA when present, else CPU."
 _JUDGE_URL = "OpenAI-compatible judge base URL, e.g. http://127.0.0.1:8000/v1."
-
-
-def _check_device(device: str | None) -> None:
-    if device is not None and not _DEVICE.fullmatch(device):
-        raise InputError(f"--device: {device!r} is not cpu, cuda or cuda:N")
 
 
 def _check_judge(url: str | None, model: str | None) -> None:
@@ -47,7 +42,7 @@ class EvaluateConfig(StageConfig):
     processes: int = option(1, "Data-parallel processes through accelerate.", min=1)
     batch_size: int = option(1, "Requests per generation batch.", min=1)
     limit: int | None = option(None, "Evaluate only the first N items of each task.", min=1)
-    device: str | None = option(None, "cpu, cuda or cuda:N (default: cuda when available).")
+    device: str = option("auto", _DEVICE_HELP)
     backend: str = option("harness_vlm", "lmms-eval model name (e.g. qwen2_5_vl, vllm).")
     model_args: str = option("", "Extra lmms-eval model_args, k=v,k=v.")
     gen_kwargs: str = option("", "lmms-eval --gen_kwargs override.")
@@ -71,7 +66,7 @@ class EvaluateConfig(StageConfig):
         if not tasks or not all(tasks):
             raise InputError(f"--tasks: {','.join(self.tasks)!r} names an empty task")
         object.__setattr__(self, "tasks", tasks)
-        _check_device(self.device)
+        check_device(self.device)
         _check_judge(self.judge_url, self.judge_model)
 
 
@@ -95,6 +90,10 @@ class ScorePismConfig(StageConfig):
     batch_size: int = option(8, "Requests per generation batch.", min=1)
     wave: int = option(1, "Attempts per item per round in the adaptive schedule.", min=1)
     max_new_tokens: int = option(48, "Tokens generated per attempt.", min=1)
+    device: str = option("auto", _DEVICE_HELP)
+
+    def check(self) -> None:
+        check_device(self.device)
 
 
 @dataclass(frozen=True)
@@ -113,8 +112,10 @@ class ScoreCmabConfig(StageConfig):
     max_new_tokens: int = option(64, "Tokens generated per answer.", min=1)
     limit: int | None = option(None, "Score only the first N items.", min=1)
     batch_size: int = option(8, "Requests per batch.", min=1)
+    device: str = option("auto", _DEVICE_HELP)
 
     def check(self) -> None:
+        check_device(self.device)
         if not (self.medium[0] <= self.hard[0] <= self.hard[1] <= self.medium[1]):
             raise InputError(f"--hard {self.hard} must lie inside --medium {self.medium}")
 
@@ -154,11 +155,11 @@ class TrainConfig(StageConfig):
     preset: str = option("tiny", "tiny | paper | path to a preset YAML.")
     seeds: tuple[int, ...] = option((0,), "Seed; repeat for several seeds (OUT/seed<N>).", flags=("--seed",))
     max_steps: int | None = option(None, "Override the preset's GRPO steps.", min=1)
-    device: str | None = option(None, "cpu, cuda or cuda:N (default: cuda when available).")
+    device: str = option("auto", _DEVICE_HELP)
     use_vllm: bool = option(False, "Generate GRPO rollouts with vLLM (GPU, TRL's use_vllm).")
 
     def check(self) -> None:
-        _check_device(self.device)
+        check_device(self.device)
         if not self.seeds:
             raise InputError("--seed: give at least one seed")
         if self.paradigm == "sft_grpo" and not self.sft_subset:

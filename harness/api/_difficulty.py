@@ -15,6 +15,7 @@ from harness.difficulty.agreement import Agreement, tier_agreement
 from harness.difficulty.selection import Selection
 from harness.difficulty.selection import select as select_items
 from harness.evaluation.runner import resolve_model
+from harness.models.device import resolve_device
 
 
 @dataclass
@@ -52,7 +53,8 @@ def score_pism(config: ScorePismConfig) -> ScoreResult:
         raise InputError(str(e)) from e
     req = ScoreRequest(model_path=model_path, model_name=identity.name, source_task=config.task, out=config.out,
                        config=pism, full_curve=config.full_curve, wave=config.wave,
-                       batch_size=config.batch_size, limit=config.limit)  # fmt: skip
+                       batch_size=config.batch_size, limit=config.limit,
+                       device=resolve_device(config.device))  # fmt: skip
     table = PISMRun(req).run()
     plot = plot_pism(table, pism, config.out)
     return ScoreResult(config.out, table, config.out / "difficulty.parquet", plot, identity.name)
@@ -68,7 +70,7 @@ def score_cmab(config: ScoreCmabConfig) -> ScoreResult:
     cmab = CMABConfig(variant=config.variant, released_layer=config.released_layer, hard=config.hard,
                       medium=config.medium, max_new_tokens=config.max_new_tokens)  # fmt: skip
     req = CMABRequest(model_path, identity.name, config.task, config.out, cmab, batch_size=config.batch_size,
-                      limit=config.limit)  # fmt: skip
+                      limit=config.limit, device=resolve_device(config.device))  # fmt: skip
     table = CMABRun(req).run()
     plot = plot_cmab(table, cmab, config.out)
     return ScoreResult(config.out, table, config.out / "difficulty.parquet", plot, identity.name)

@@ -9,6 +9,7 @@ from typing import Any
 
 from harness.api._configs import TrainConfig
 from harness.evaluation.runner import resolve_model
+from harness.models.device import resolve_device
 
 
 @dataclass
@@ -25,13 +26,11 @@ class TrainResult:
 
 def train(config: TrainConfig) -> TrainResult:
     """Train `config.paradigm` from the base model on the selected subsets, for every seed."""
-    import torch
-
     from harness.training.pipeline import TrainRequest, run
     from harness.training.plots import reward_summary
 
     base, _ = resolve_model(config.model)
-    device = config.device or ("cuda" if torch.cuda.is_available() else "cpu")
+    device = resolve_device(config.device)
     overrides: dict[str, Any] = {"max_steps": config.max_steps, "use_vllm": config.use_vllm or None}
     checkpoints, rewards = [], []
     for seed in config.seeds:

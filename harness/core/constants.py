@@ -14,3 +14,7 @@ TIER_COLUMNS: tuple[str, ...] = ("pism_tier", "cmab_tier")
 DEFAULT_MODEL = "tiny-base"
 DEFAULT_TASKS: tuple[str, ...] = ("harness_synth6",)
 POOL_TASK = "harness_synth_pool"
+
+# The sampler of sampled answers (harness.models.sampling), named in a scoring run's settings:
+# answers drawn by another sampler are other answers, so a run folder holding them is not resumed.
+SAMPLER = "gumbel-max, one seed per unit (harness.models.sampling)"

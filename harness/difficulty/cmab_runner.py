@@ -41,6 +41,7 @@ class CMABRequest:
     batch_size: int = 8
     chunk: int = 64  # items per lmms-eval evaluation: what an interruption can cost at most
     limit: int | None = None
+    device: str = "cpu"  # a concrete device (harness.models.device.resolve_device): cpu, cuda, cuda:N
 
 
 class CMABRun:
@@ -56,6 +57,12 @@ class CMABRun:
             "released_layer": cfg.released_layer,
         }
         self.run_dir = RunDir(Path(req.out), identity, "items.jsonl", "CMAB")
+
+    def model_args(self) -> str:
+        """harness_cmab's model_args for this run's chunks."""
+        layer = self.req.config.released_layer
+        released = "" if layer is None else f",released_layer={layer}"
+        return f"pretrained={self.req.model_path},device={self.req.device}{released}"
 
     def run(self) -> pd.DataFrame:
         with folder_lock(Path(self.req.out), "harness score cmab"):  # a second run on this folder is refused
@@ -83,7 +90,6 @@ class CMABRun:
             }
         )
         cfg = self.req.config
-        layer = "" if cfg.released_layer is None else f",released_layer={cfg.released_layer}"
         samples = evaluate_rows(
             rows,
             features,
@@ -91,7 +97,7 @@ class CMABRun:
             ROWS_FILE,
             CMAB_TASK,
             "harness_cmab",
-            f"pretrained={self.req.model_path},device=cpu{layer}",
+            self.model_args(),
             f"temperature=0,do_sample=False,max_new_tokens={cfg.max_new_tokens}",
             self.req.batch_size,
         )

@@ -18,6 +18,7 @@ import datasets
 import pandas as pd
 from tqdm import tqdm
 
+from harness.core.constants import SAMPLER
 from harness.core.files import folder_lock
 from harness.core.records import config_hash
 from harness.difficulty.pism import ItemState, PISMConfig, exhaustive_units, summarise
@@ -46,6 +47,7 @@ class ScoreRequest:
     # is every unit) is split, so results reach attempts.jsonl as they go.
     chunk_units: int = 1000
     seed: int = 0
+    device: str = "cpu"  # a concrete device (harness.models.device.resolve_device): cpu, cuda, cuda:N
 
 
 class PISMRun:
@@ -59,6 +61,7 @@ class PISMRun:
             "source_task": req.source_task,
             "config": asdict(req.config),
             "seed": req.seed,
+            "sampler": SAMPLER,
             "limit": req.limit,
             **({"offset": req.offset} if req.offset else {}),
         }
@@ -138,7 +141,7 @@ class PISMRun:
             UNITS_FILE,
             PISM_TASK,
             "harness_vlm",
-            f"pretrained={self.req.model_path},device=cpu,seed={self.req.seed}",
+            self.model_args(),
             f"temperature={cfg.temperature},do_sample=True,max_new_tokens={cfg.max_new_tokens}",
             self.req.batch_size,
         )
@@ -157,6 +160,10 @@ class PISMRun:
             )
         self.run_dir.append(out)
         return out
+
+    def model_args(self) -> str:
+        """harness_vlm's model_args for this run's rounds."""
+        return f"pretrained={self.req.model_path},device={self.req.device},seed={self.req.seed}"
 
     def write_table(self, states: dict[str, ItemState], docs: list[dict[str, Any]]) -> pd.DataFrame:
         cfg = self.req.config

@@ -27,6 +27,7 @@ from harness.core.paths import data_root
 from harness.core.records import config_hash, write_records
 from harness.core.tables import TierTableError, attach_tiers, per_tier, read_difficulty, tier_column
 from harness.lmms.samples import SampleLogError, read_sample_log, samples_to_records
+from harness.models.device import resolve_device
 from harness.models.loader import ModelIdentity, model_identity
 from harness.paper6.data import benchmarks_in, check_local_data, data_dir, datasets_cache_env, include_path
 from harness.report.metrics import task_metrics
@@ -65,9 +66,7 @@ class EvalConfig:
     judge_cache: Path | None = None
 
     def resolved_device(self) -> str:
-        import torch
-
-        return self.device or ("cuda" if torch.cuda.is_available() else "cpu")
+        return resolve_device(self.device)
 
 
 @dataclass

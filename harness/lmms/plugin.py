@@ -12,7 +12,6 @@ ignores `@register_model` outside its own package).
 
 from __future__ import annotations
 
-import hashlib
 import json
 from typing import Any
 
@@ -27,6 +26,7 @@ from tqdm import tqdm
 from harness.lmms.journal import ResponseJournal, request_key
 from harness.models.attention import answer_ids
 from harness.models.loader import load_model_and_processor
+from harness.models.sampling import row_seed, seeded_sampling
 
 DEFAULT_MAX_NEW_TOKENS = 256
 
@@ -58,6 +58,8 @@ class HarnessVLM(lmms):
         use_cpu = (device or device_map or "").startswith("cpu") or not torch.cuda.is_available()
         self.accelerator = Accelerator(cpu=use_cpu)
         self._device = self.accelerator.device
+        if device and device.startswith("cuda:") and self.accelerator.num_processes == 1:
+            self._device = torch.device(device)  # one process: the GPU asked for, not accelerate's first
         self._rank = self.accelerator.process_index
         self._world_size = self.accelerator.num_processes
         pixels = {k: int(v) for k, v in image_kwargs.items() if k in {"min_pixels", "max_pixels"}}
@@ -189,20 +191,15 @@ class HarnessVLM(lmms):
             "pad_token_id": self.tokenizer.pad_token_id,
             "eos_token_id": self.tokenizer.eos_token_id,
         }
+        # Greedy decoding's arguments either way: a sampled answer is greedy decoding over logits
+        # perturbed by each request's own seeded noise (harness.models.sampling), so the whole batch
+        # is generated at once and each answer is the same whatever batch, rank or schedule it is in.
+        generate_kwargs.update(do_sample=False, top_p=None, top_k=None, temperature=None)
         if do_sample:
-            generate_kwargs["temperature"] = temperature
-            if kwargs.get("top_p") is not None:
-                generate_kwargs["top_p"] = float(kwargs["top_p"])
-            # One request at a time, each under its own seed: a sampled answer is then the same
-            # whatever batch, rank or schedule (adaptive or exhaustive) it runs in.
-            answers = []
-            for text, images, key in zip(texts, visuals, keys, strict=True):
-                digest = hashlib.sha256(f"{self.seed}|{key}".encode()).digest()
-                torch.manual_seed(int.from_bytes(digest[:8], "little"))
-                answers += self._generate([text], [images], generate_kwargs, until)
-        else:
-            generate_kwargs.update(top_p=None, top_k=None, temperature=None)
-            answers = self._generate(texts, visuals, generate_kwargs, until)
+            top_p = float(kwargs["top_p"]) if kwargs.get("top_p") is not None else None
+            seeds = [row_seed(self.seed, key) for key in keys]
+            generate_kwargs["logits_processor"] = seeded_sampling(seeds, temperature, top_p)
+        answers = self._generate(texts, visuals, generate_kwargs, until)
         return answers
 
     def _inputs(self, texts: list[str], visuals: list[list[Image.Image]]) -> dict[str, torch.Tensor]:

@@ -9,11 +9,19 @@ an RGB image of the same size with masked pixels set to black.
   released code).
 - `pixels`: exactly round(λ·W·H) random pixels (the paper's text).
 - `patches`: random cells of a grid aligned to the vision encoder's patch size (14 px for
-  Qwen2.5-VL), round(λ·cells) of them.
+  Qwen2.5-VL).
 - `semantic`: the same grid, most informative cells first. Saliency of a cell = the standard
   deviation of its grey levels plus its mean absolute horizontal and vertical gradient: cells of flat
   background score 0 and are hidden last, cells with edges, text and object boundaries first. Ties
-  (e.g. several flat cells) are broken by the seeded random order.
+  (e.g. several flat cells) are broken by the seeded random order. So the K copies at one ratio
+  differ only where cells tie: on an image without ties they are one mask, and PISM's K attempts
+  are K samples of the answer to that one masked image (a deliberate choice: the most informative
+  λ of the image is hidden, not a random λ of it).
+
+Both grid maskers hide exactly round(λ·W·H) pixels on any image size: cells are taken in their
+order, whole while they fit (edge cells, clipped by the image border, count their own pixels), and
+the last one partly, in row-major order within it. Counting cells instead missed λ by up to 0.06
+(patches) and 0.21 (semantic) on images whose sides are not multiples of the cell.
 """
 
 from __future__ import annotations
@@ -74,18 +82,33 @@ def _grid(shape: tuple[int, int], cell: int) -> tuple[int, int]:
     return math.ceil(shape[0] / cell), math.ceil(shape[1] / cell)
 
 
-def _cells_to_mask(shape: tuple[int, int], cell: int, chosen: np.ndarray) -> np.ndarray:
+def _cells_to_mask(shape: tuple[int, int], cell: int, order: np.ndarray, ratio: float) -> np.ndarray:
+    """Exactly round(λ·H·W) pixels: cells in `order` (row-major grid indices), whole while they fit,
+    then the next one partly (its first pixels, row by row)."""
+    h, w = shape
     gh, gw = _grid(shape, cell)
+    total = round(ratio * h * w)
+    rows = np.minimum(cell, h - np.arange(gh) * cell)  # pixel rows of each grid row (edge: fewer)
+    cols = np.minimum(cell, w - np.arange(gw) * cell)
+    sizes = (rows[order // gw] * cols[order % gw]).astype(np.int64)
+    whole = int(np.searchsorted(np.cumsum(sizes), total, side="right"))
     grid = np.zeros(gh * gw, dtype=bool)
-    grid[chosen] = True
-    full = np.kron(grid.reshape(gh, gw), np.ones((cell, cell), dtype=bool)).astype(bool)
-    return full[: shape[0], : shape[1]]
+    grid[order[:whole]] = True
+    mask = np.kron(grid.reshape(gh, gw), np.ones((cell, cell), dtype=bool)).astype(bool)[:h, :w]
+    rest = total - int(sizes[:whole].sum())
+    if rest > 0:
+        gy, gx = divmod(int(order[whole]), gw)
+        part = np.zeros(int(rows[gy]) * int(cols[gx]), dtype=bool)
+        part[:rest] = True
+        mask[gy * cell : gy * cell + rows[gy], gx * cell : gx * cell + cols[gx]] = part.reshape(
+            rows[gy], cols[gx]
+        )
+    return mask
 
 
 def patch_mask(shape: tuple[int, int], ratio: float, rng: np.random.Generator, cell: int = 14) -> np.ndarray:
     gh, gw = _grid(shape, cell)
-    n = round(ratio * gh * gw)
-    return _cells_to_mask(shape, cell, rng.permutation(gh * gw)[:n])
+    return _cells_to_mask(shape, cell, rng.permutation(gh * gw), ratio)
 
 
 def _blocks(values: np.ndarray, cell: int) -> np.ndarray:
@@ -110,12 +133,11 @@ def cell_saliency(pixels: np.ndarray, cell: int = 14) -> np.ndarray:
 def semantic_mask(pixels: np.ndarray, ratio: float, rng: np.random.Generator, cell: int = 14) -> np.ndarray:
     shape = pixels.shape[:2]
     gh, gw = _grid(shape, cell)
-    n = round(ratio * gh * gw)
     saliency = cell_saliency(pixels, cell)
     tiebreak = rng.permutation(gh * gw)
     # lexsort sorts by the last key first: saliency descending, then the random tie-break.
     order = np.lexsort((tiebreak, -saliency))
-    return _cells_to_mask(shape, cell, order[:n])
+    return _cells_to_mask(shape, cell, order, ratio)
 
 
 MASKERS = ("rect", "pixels", "patches", "semantic")

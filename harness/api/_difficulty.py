@@ -10,7 +10,7 @@ import pandas as pd
 from harness.api._configs import AgreeConfig, ScoreCmabConfig, ScorePismConfig, SelectConfig
 from harness.core.errors import InputError
 from harness.core.files import atomic_write_text
-from harness.core.tables import read_difficulty, tier_column
+from harness.core.tables import read_difficulty, tier_column, tier_counts
 from harness.difficulty.agreement import Agreement, tier_agreement
 from harness.difficulty.selection import Selection
 from harness.difficulty.selection import select as select_items
@@ -33,9 +33,7 @@ class ScoreResult:
         return tier_column(self.table)
 
     def tier_counts(self) -> pd.Series:
-        from harness.core.constants import TIERS
-
-        return self.table[self.tier_column].value_counts().reindex(list(TIERS), fill_value=0)
+        return tier_counts(self.table[self.tier_column])
 
 
 def score_pism(config: ScorePismConfig) -> ScoreResult:

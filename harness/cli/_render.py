@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Any
 from rich.console import Console
 from rich.table import Table
 
-from harness.core.constants import TIERS
+from harness.core.tables import tier_counts
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -68,7 +68,7 @@ def print_summaries(summaries: list[TaskSummary]) -> None:
 
 
 def tier_table(title: str, tiers: pd.Series) -> Table:
-    counts = tiers.value_counts().reindex(list(TIERS), fill_value=0)
+    counts = tier_counts(tiers)
     table = Table(title=title)
     for col in ("tier", "items", "share"):
         table.add_column(col, justify="right" if col != "tier" else "left")

@@ -4,9 +4,13 @@ from __future__ import annotations
 
 # Difficulty tiers, easiest first (PISM and CMAB give the same four: docs/architecture.md §4, §5).
 TIERS: tuple[str, ...] = ("easy", "medium", "hard", "unsolved")
+# Items whose difficulty could not be measured: a unit's answer was left unscored by the source task
+# (a judge-needed item without a judge). Counted and reported, never selected for training, and
+# never mistaken for a failure (which would make them "unsolved").
+UNSCORED = "unscored"
 # Items a difficulty table does not cover: reported as their own group, never dropped.
 UNTIERED = "untiered"
-TIER_ORDER: tuple[str, ...] = (*TIERS, UNTIERED)
+TIER_ORDER: tuple[str, ...] = (*TIERS, UNSCORED, UNTIERED)
 # The record / difficulty-table columns that hold a tier, one per difficulty method.
 TIER_COLUMNS: tuple[str, ...] = ("pism_tier", "cmab_tier")
 

@@ -20,7 +20,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
-from harness.core.constants import TIERS
+from harness.core.constants import TIERS, UNSCORED
 from harness.core.errors import InputError
 from harness.core.files import atomic_write, atomic_write_text
 
@@ -165,8 +165,8 @@ def _row_problems(row: dict[str, Any], index: int) -> list[str]:
         out.append(f"{where}: score {score} outside [0, 1]")
     for tier_field in ("pism_tier", "cmab_tier"):
         tier = row.get(tier_field)
-        if tier is not None and tier not in TIERS:
-            out.append(f"{where}: {tier_field} {tier!r} not one of {TIERS}")
+        if tier is not None and tier not in (*TIERS, UNSCORED):
+            out.append(f"{where}: {tier_field} {tier!r} not one of {(*TIERS, UNSCORED)}")
     seed = row.get("seed")
     if seed is not None and (isinstance(seed, bool) or not isinstance(seed, int)):
         out.append(f"{where}: field 'seed' must be an integer, got {seed!r}")

@@ -13,7 +13,7 @@ from typing import Any
 
 import pandas as pd
 
-from harness.core.constants import TIER_COLUMNS, TIER_ORDER, UNTIERED
+from harness.core.constants import TIER_COLUMNS, TIER_ORDER, TIERS, UNSCORED, UNTIERED
 from harness.core.errors import InputError
 
 
@@ -69,6 +69,12 @@ def attach_tiers(records: pd.DataFrame, table: pd.DataFrame, where: str = "diffi
     out[column] = ids.map(by_id[column]).where(known, None)
     out[column] = out[column].astype(object).where(out[column].notna(), None)
     return out
+
+
+def tier_counts(tiers: pd.Series) -> pd.Series:
+    """Items per tier, easiest first, every tier listed (0 when empty); `unscored` only when some are."""
+    names = [*TIERS, UNSCORED] if (tiers == UNSCORED).any() else list(TIERS)
+    return tiers.value_counts().reindex(names, fill_value=0)
 
 
 def tier_labels(records: pd.DataFrame, column: str) -> pd.Series:

@@ -7,8 +7,7 @@ from typing import TYPE_CHECKING
 
 import pandas as pd
 
-from harness.core.constants import TIERS
-from harness.core.tables import attach_tiers
+from harness.core.tables import attach_tiers, tier_counts
 from harness.difficulty.agreement import tier_agreement
 from harness.difficulty.cmab import CMABConfig
 from harness.difficulty.plots import plot_cmab, plot_pism
@@ -64,7 +63,7 @@ def write_report(
     agreement = tier_agreement(pool_pism, pool_cmab, "pism_tier", "cmab_tier").to_markdown("PISM", "CMAB")
     board = render([entry_from_records(df, name, "demo") for name, df in loaded.items()])
     (out / "leaderboard.md").write_text(board)
-    tiers = pool_pism["pism_tier"].value_counts().reindex(list(TIERS), fill_value=0)
+    tiers = tier_counts(pool_pism["pism_tier"])
     lines = [
         f"# The study on the embedded default{' (quick)' if cfg.quick else ''}",
         "",

@@ -8,7 +8,7 @@ import numpy as np
 import pandas as pd
 from statsmodels.stats.inter_rater import cohens_kappa
 
-from harness.core.constants import TIERS
+from harness.core.constants import TIERS, UNSCORED
 
 KEYS = ["item_id", "content_hash"]
 
@@ -19,15 +19,17 @@ class Agreement:
     kappa: float
     kappa_ci: tuple[float, float]  # 95%, asymptotic
     weighted_kappa: float  # linear weights over the ordered tiers easy < medium < hard < unsolved
-    n: int
+    n: int  # items in the confusion table: in both tables, tiered by both
     only_first: int
     only_second: int
+    unscored: int = 0  # items in both tables left out because one method could not score them
 
     def to_markdown(self, first: str, second: str) -> str:
         lo, hi = self.kappa_ci
         return (
             f"Tier agreement on {self.n} items ({self.only_first} only in {first}, "
-            f"{self.only_second} only in {second}); rows {first}, columns {second}.\n\n"
+            f"{self.only_second} only in {second}, {self.unscored} unscored by either, left out); "
+            f"rows {first}, columns {second}.\n\n"
             f"{self.confusion.to_markdown()}\n\n"
             f"Cohen's κ = {self.kappa:.3f} (95% CI {lo:.3f} to {hi:.3f}); "
             f"linearly weighted κ = {self.weighted_kappa:.3f}.\n"
@@ -48,6 +50,10 @@ def tier_agreement(first: pd.DataFrame, second: pd.DataFrame, first_col: str, se
         )
     if joined.empty:
         raise ValueError("the two difficulty tables share no items")
+    unscored = (joined[first_col] == UNSCORED) | (joined[second_col] == UNSCORED)
+    joined = joined[~unscored]
+    if joined.empty:
+        raise ValueError(f"the {int(unscored.sum())} items the two tables share are unscored by one of them")
     confusion = pd.crosstab(
         pd.Categorical(joined[first_col], TIERS), pd.Categorical(joined[second_col], TIERS), dropna=False
     )
@@ -61,6 +67,7 @@ def tier_agreement(first: pd.DataFrame, second: pd.DataFrame, first_col: str, se
         kappa_ci=(float(plain.kappa_low), float(plain.kappa_upp)),
         weighted_kappa=float(weighted.kappa) if np.isfinite(weighted.kappa) else float("nan"),
         n=len(joined),
-        only_first=len(first) - len(joined),
-        only_second=len(second) - len(joined),
+        only_first=len(first) - len(joined) - int(unscored.sum()),
+        only_second=len(second) - len(joined) - int(unscored.sum()),
+        unscored=int(unscored.sum()),
     )

@@ -19,6 +19,7 @@ import datasets
 import pandas as pd
 from tqdm import tqdm
 
+from harness.core.constants import UNSCORED
 from harness.core.files import folder_lock
 from harness.core.records import config_hash
 from harness.difficulty.cmab import CMABConfig, cmab_tier
@@ -107,7 +108,7 @@ class CMABRun:
             out.append(
                 {
                     "item_id": rec["item_id"],
-                    "correct": rec["score"] == 1.0,
+                    "correct": None if rec["score"] is None else rec["score"] == 1.0,
                     "source_score": rec["meta"].get("source_score"),
                     "parsed_answer": rec["parsed_answer"],
                     **{k: v for k, v in rec["meta"].items() if k != "source_score"},
@@ -133,7 +134,7 @@ def cmab_table(items: list[dict[str, Any]], cfg: CMABConfig) -> pd.DataFrame:
     for item in items:
         rho_bar = item["rho_paper"] if cfg.variant == "paper" else item["rho_released"]
         rho_bar = math.nan if rho_bar is None else float(rho_bar)
-        correct = bool(item["correct"])
+        correct = None if item["correct"] is None else bool(item["correct"])
         rows.append(
             {
                 "item_id": item["item_id"],
@@ -143,7 +144,9 @@ def cmab_table(items: list[dict[str, Any]], cfg: CMABConfig) -> pd.DataFrame:
                 "cmab_rho_released": item["rho_released"],
                 "cmab_answer_tokens": item["answer_tokens"],
                 # A correct answer without measurable balance (no tokens) cannot be tiered: unsolved.
-                "cmab_tier": cmab_tier(rho_bar, correct and not math.isnan(rho_bar), cfg),
+                "cmab_tier": UNSCORED
+                if correct is None
+                else cmab_tier(rho_bar, correct and not math.isnan(rho_bar), cfg),
                 "cmab_variant": cfg.variant,
                 "cmab_config_hash": config_hash(asdict(cfg)),
             }

@@ -44,15 +44,16 @@ def process_results(row: dict[str, Any], results: list[str]) -> dict[str, Any]:
     out = source_process_results(row["source_task"])(source_doc(row), [answer])
     source_record = out.get(RECORD_METRIC) or {}
     score = source_record.get("score")
-    # Binary scorers give 0/1; for [0, 1] scorers (open answers) at least half credit counts.
-    correct = score is not None and score >= 0.5
+    # Binary scorers give 0/1; for [0, 1] scorers (open answers) at least half credit counts. An
+    # unscored answer (judge-needed, no judge) stays unscored: the item's tier is `unscored`.
+    correct = None if score is None else score >= 0.5
     record = {
         "item_id": row["item_id"],
         "benchmark": f"cmab:{row['source_task']}",
         "target": str(source_record.get("target", "")),
         "parsed_answer": source_record.get("parsed_answer"),
-        "score": float(correct),
+        "score": None if correct is None else float(correct),
         "content_hash": source_record.get("content_hash", ""),
         "meta": {**stats, "source_score": score},
     }
-    return {"cmab_correct": float(correct), RECORD_METRIC: record}
+    return {"cmab_correct": None if correct is None else float(correct), RECORD_METRIC: record}

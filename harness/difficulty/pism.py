@@ -17,6 +17,7 @@ import math
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
+from harness.core.constants import UNSCORED
 from harness.difficulty.maskers import RATIOS
 
 
@@ -97,24 +98,33 @@ def tier(lam: float | None, thresholds: TierThresholds) -> str:
     return "easy" if lam > thresholds.easy_min + 1e-12 else "medium"
 
 
+Decision = bool | None | str  # pass, fail, undecided, or UNSCORED
+
+
 @dataclass
 class ItemState:
-    """Attempt outcomes so far for one item: outcomes[λ][k] = correct?"""
+    """Attempt outcomes so far for one item: outcomes[λ][k] = correct? (None: the source task left
+    that answer unscored)."""
 
     item_id: str
-    outcomes: dict[float, dict[int, bool]] = field(default_factory=dict)
+    outcomes: dict[float, dict[int, bool | None]] = field(default_factory=dict)
 
-    def record(self, ratio: float, k: int, correct: bool) -> None:
+    def record(self, ratio: float, k: int, correct: bool | None) -> None:
         self.outcomes.setdefault(ratio, {})[k] = correct
 
-    def decision_at(self, ratio: float, cfg: PISMConfig) -> bool | None:
-        """Pass/fail at a ratio from its attempts taken in order k = 0, 1, ... (gaps stop the scan)."""
+    def decision_at(self, ratio: float, cfg: PISMConfig) -> Decision:
+        """Pass/fail at a ratio from its attempts taken in order k = 0, 1, ... (gaps stop the scan).
+        An unscored attempt that the decision needs makes it UNSCORED: an answer that could not be
+        scored is neither a success nor a failure. Attempts after the decision are never read, so
+        the adaptive and exhaustive schedules agree on it too."""
         got = self.outcomes.get(ratio, {})
         successes = 0
         for k in range(cfg.k):
             if k not in got:
                 return ratio_decision(successes, k, cfg)
-            successes += got[k]
+            if got[k] is None:
+                return UNSCORED
+            successes += bool(got[k])
             decided = ratio_decision(successes, k + 1, cfg)
             if decided is not None:
                 return decided
@@ -128,7 +138,7 @@ class ItemState:
         """
         for ratio in cfg.ratios:
             decided = self.decision_at(ratio, cfg)
-            if decided is False:
+            if decided is False or decided == UNSCORED:
                 return []
             if decided is None:
                 got = self.outcomes.get(ratio, {})
@@ -137,21 +147,35 @@ class ItemState:
         return []
 
     def result(self, cfg: PISMConfig) -> tuple[float | None, bool]:
-        """(λ*, decided) from the attempts so far, scanning ratios in order."""
+        """(λ*, decided) from the attempts so far, scanning ratios in order (λ* None when the item
+        never fails, or when it is unscored: see `unscored`)."""
         for ratio in cfg.ratios:
             decided = self.decision_at(ratio, cfg)
             if decided is None:
                 return None, False
+            if decided == UNSCORED:
+                return None, True
             if decided is False:
                 return ratio, True
         return None, True
+
+    def unscored(self, cfg: PISMConfig) -> bool:
+        """Whether the λ* decision met an unscored attempt it needs."""
+        for ratio in cfg.ratios:
+            decided = self.decision_at(ratio, cfg)
+            if decided is None or decided is False:
+                return False
+            if decided == UNSCORED:
+                return True
+        return False
 
     def curve(self, cfg: PISMConfig) -> list[float | None]:
         """P_c per ratio where all K attempts exist (exhaustive sweep), else None."""
         out: list[float | None] = []
         for ratio in cfg.ratios:
             got = self.outcomes.get(ratio, {})
-            out.append(sum(got.values()) / cfg.k if len(got) == cfg.k else None)
+            full = len(got) == cfg.k and all(v is not None for v in got.values())
+            out.append(sum(bool(v) for v in got.values()) / cfg.k if full else None)
         return out
 
     def generations(self) -> int:
@@ -168,11 +192,12 @@ def summarise(state: ItemState, cfg: PISMConfig) -> dict[str, object]:
     if not decided:
         raise ValueError(f"item_id={state.item_id!r}: PISM not decided yet")
     curve = state.curve(cfg)
+    unscored = state.unscored(cfg)
     return {
         "item_id": state.item_id,
         "pism_lambda_star": lam,
-        "pism_never_fails": lam is None,
-        "pism_tier": tier(lam, cfg.thresholds),
+        "pism_never_fails": lam is None and not unscored,
+        "pism_tier": UNSCORED if unscored else tier(lam, cfg.thresholds),
         "pism_curve": curve if all(c is not None for c in curve) else None,
         "pism_generations": state.generations(),
     }

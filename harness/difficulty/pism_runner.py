@@ -50,6 +50,12 @@ class ScoreRequest:
     device: str = "cpu"  # a concrete device (harness.models.device.resolve_device): cpu, cuda, cuda:N
 
 
+def unit_outcome(score: float | None) -> bool | None:
+    """An attempt's outcome from the source task's score: solved only at full marks; None (unscored,
+    e.g. a judge-needed answer without a judge) stays None, never a failure."""
+    return None if score is None else score == 1.0
+
+
 class PISMRun:
     """A resumable scoring run rooted at `out` (attempts.jsonl, config.json, difficulty.parquet)."""
 
@@ -153,7 +159,7 @@ class PISMRun:
                     "item_id": meta["pism_item_id"],
                     "ratio": meta["pism_ratio"],
                     "k": meta["pism_k"],
-                    "correct": sample[RECORD_METRIC]["score"] == 1.0,
+                    "correct": unit_outcome(sample[RECORD_METRIC]["score"]),
                     "unit": unit_id(meta["pism_item_id"], meta["pism_ratio"], meta["pism_k"]),
                     "response": (sample.get("filtered_resps") or [""])[0],
                 }

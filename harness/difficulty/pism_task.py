@@ -94,4 +94,4 @@ def process_results(unit: dict[str, Any], results: list[str]) -> dict[str, Any]:
             "source_score": score,
         },
     }
-    return {"pism_correct": float(bool(correct)), RECORD_METRIC: record}
+    return {"pism_correct": None if correct is None else float(correct), RECORD_METRIC: record}

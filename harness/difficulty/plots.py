@@ -11,14 +11,15 @@ import matplotlib.pyplot as plt
 import pandas as pd
 import seaborn as sns
 
-from harness.core.constants import TIERS
+from harness.core.constants import UNSCORED
 from harness.core.files import atomic_write
+from harness.core.tables import tier_counts
 from harness.difficulty.cmab import CMABConfig
 from harness.difficulty.pism import PISMConfig
 
 
 def _tier_bars(tiers: pd.Series, ax: plt.Axes) -> None:
-    counts = tiers.value_counts().reindex(list(TIERS), fill_value=0).reset_index()
+    counts = tier_counts(tiers).reset_index()
     counts.columns = ["tier", "items"]
     sns.barplot(data=counts, x="tier", y="items", ax=ax, hue="tier", legend=False)
     ax.set(title="tiers")
@@ -26,7 +27,7 @@ def _tier_bars(tiers: pd.Series, ax: plt.Axes) -> None:
 
 def survival(table: pd.DataFrame, cfg: PISMConfig) -> pd.DataFrame:
     """Share of items solved at λ = 0 that are still solved at each λ (λ* > λ, or never fails)."""
-    solved = table[table["pism_tier"] != "unsolved"]
+    solved = table[~table["pism_tier"].isin(["unsolved", UNSCORED])]  # solved and measured at λ = 0
     lam = solved["pism_lambda_star"]
     rows = []
     for ratio in cfg.ratios:

@@ -1,7 +1,8 @@
 """Training subsets from a difficulty table (docs/architecture.md §6), each with a manifest.
 
 Policies name tiers: `mid+hard`, `hard`, `mid`, `easy`, `unsolved`, `full`; `random:<policy>` is a
-seeded control of exactly the size of that policy's subset, drawn from the whole table, so a
+seeded control of exactly the size of that policy's subset, drawn from the whole table (less its
+`unscored` items, whose difficulty is unknown and which no policy selects), so a
 comparison of `mid+hard` with `random:mid+hard` isolates *which* items were trained on from how
 many. The manifest records the policy, the counts per tier, the seed and a hash of the table, so a
 checkpoint can say exactly what it was trained on.
@@ -18,7 +19,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from harness.core.constants import TIERS, UNTIERED
+from harness.core.constants import TIERS, UNSCORED, UNTIERED
 from harness.core.files import atomic_write_json
 from harness.core.tables import tier_column
 
@@ -76,7 +77,8 @@ def select(table: pd.DataFrame, policy: str, seed: int = 0) -> Selection:
         size = int(chosen.sum())
         rng = np.random.default_rng(seed)
         order = np.argsort(ids, kind="stable")  # draw from a canonical order: same table, same draw
-        picked = order[rng.choice(len(ids), size=size, replace=False)] if size else order[:0]
+        order = order[tiers[order] != UNSCORED]
+        picked = order[rng.choice(len(order), size=size, replace=False)] if size else order[:0]
         chosen = np.zeros(len(ids), bool)
         chosen[picked] = True
     if not chosen.any():
@@ -87,4 +89,4 @@ def select(table: pd.DataFrame, policy: str, seed: int = 0) -> Selection:
 
 def _counts(tiers: np.ndarray) -> dict[str, int]:
     values = pd.Series(tiers, dtype=object).fillna("untiered").value_counts()
-    return {t: int(values.get(t, 0)) for t in (*TIERS, UNTIERED) if values.get(t, 0)}
+    return {t: int(values.get(t, 0)) for t in (*TIERS, UNSCORED, UNTIERED) if values.get(t, 0)}

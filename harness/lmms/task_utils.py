@@ -8,6 +8,7 @@ everything the harness needs to build one record per item; `record` aggregates t
 
 from __future__ import annotations
 
+import math
 import re
 from collections.abc import Callable
 from pathlib import Path
@@ -123,6 +124,12 @@ def synthetic_results(benchmark: str) -> Callable[[dict[str, Any], list[str]], d
 def count_records(items: list[Any]) -> int:
     """Aggregation for the `record` metric: how many items produced a record."""
     return len(items)
+
+
+def mean_of_scored(values: list[float | None]) -> float:
+    """lmms-eval aggregation: the mean over scored items (unscored ones are counted in records)."""
+    scored = [v for v in values if v is not None]
+    return sum(scored) / len(scored) if scored else math.nan
 
 
 _NAME_LINE = re.compile(r"^(?:task|group):[ \t]*([\w.-]+)[ \t]*$", re.MULTILINE)

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Sequence
+from typing import cast
 
 import torch
 from transformers import LogitsProcessor, LogitsProcessorList, TemperatureLogitsWarper, TopPLogitsWarper
@@ -48,7 +49,7 @@ class GumbelNoise(LogitsProcessor):
             ]
         )
         noise = -torch.log(-torch.log(uniform.clamp_min(tiny)))
-        return scores.float() + noise
+        return cast(torch.FloatTensor, scores.float() + noise)
 
 
 def seeded_sampling(

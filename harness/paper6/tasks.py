@@ -104,12 +104,6 @@ def build_record(
     }
 
 
-def mean_of_scored(values: list[float | None]) -> float:
-    """lmms-eval aggregation: the mean over scored items (unscored ones are counted in records)."""
-    scored = [v for v in values if v is not None]
-    return sum(scored) / len(scored) if scored else math.nan
-
-
 class TaskHooks(NamedTuple):
     process_docs: Callable[[Any], Any]
     doc_to_visual: Callable[[dict[str, Any]], list[Image.Image]]

@@ -96,3 +96,23 @@ def test_agreement_refuses_mismatched_content_and_disjoint_items() -> None:
     other = _table("cmab_tier", ["easy"]).assign(item_id=["zz"])
     with pytest.raises(ValueError, match="share no items"):
         tier_agreement(pism, other, "pism_tier", "cmab_tier")
+
+
+def test_an_unscored_answer_gives_the_unscored_tier_not_unsolved() -> None:
+    from harness.difficulty.cmab_runner import cmab_table
+
+    base = {"rho_paper": 1.0, "rho_released": 1.0, "answer_tokens": 3}
+    items = [{**base, "item_id": "a", "correct": None}, {**base, "item_id": "b", "correct": False},
+             {**base, "item_id": "c", "correct": True}]  # fmt: skip
+    table = cmab_table(items, CMABConfig()).set_index("item_id")
+    assert table["cmab_tier"].to_dict() == {"a": "unscored", "b": "unsolved", "c": "hard"}
+    assert table.loc["a", "cmab_correct"] is None
+
+
+def test_agreement_leaves_unscored_items_out_and_says_so() -> None:
+    first = _table("pism_tier", ["easy", "hard", "unscored", "medium"])
+    second = _table("cmab_tier", ["easy", "hard", "hard", "unscored"])
+    agreement = tier_agreement(first, second, "pism_tier", "cmab_tier")
+    assert (agreement.n, agreement.unscored, agreement.only_first, agreement.only_second) == (2, 2, 0, 0)
+    assert int(agreement.confusion.to_numpy().sum()) == 2
+    assert "2 unscored by either" in agreement.to_markdown("PISM", "CMAB")

@@ -143,3 +143,52 @@ def test_survival_curve_and_plot(tmp_path) -> None:  # type: ignore[no-untyped-d
         and surv[0.9] == pytest.approx(1 / 3)
     )
     assert plot_pism(table, CFG, tmp_path).exists()
+
+
+def test_an_unscored_attempt_is_never_a_failure() -> None:
+    """A judge-needed answer without a judge is unscored (None). It used to be read as wrong
+    (`score == 1.0`), which made an item that the model may well solve "unsolved"."""
+    from harness.difficulty.pism_runner import unit_outcome
+
+    assert (unit_outcome(None), unit_outcome(1.0), unit_outcome(0.0), unit_outcome(0.5)) == (
+        None,
+        True,
+        False,
+        False,
+    )
+    state = ItemState("judge-needed")
+    state.record(0.0, 0, None)
+    assert state.next_units(CFG) == []  # no more attempts: the decision cannot be made
+    row = summarise(state, CFG)
+    assert row["pism_tier"] == "unscored" and row["pism_lambda_star"] is None and not row["pism_never_fails"]
+    # An unscored attempt after the decision is never read: passing at 0.0 on its first attempt.
+    later = ItemState("decided-first")
+    later.record(0.0, 0, True)
+    later.record(0.0, 1, None)
+    assert later.next_units(CFG) == [(0.1, 0)]
+
+
+@pytest.mark.parametrize("wave", [1, 3])
+def test_adaptive_equals_exhaustive_with_unscored_attempts(wave: int) -> None:
+    items = [f"item{i}" for i in range(200)]
+
+    def answer(item: str, ratio: float, k: int) -> bool | None:
+        r = random.Random(f"{item}:{ratio}:{k}").random()
+        return None if r < 0.03 else r < 0.9 * (1 - ratio)
+
+    exhaustive, adaptive = {}, {}
+    for item in items:
+        state = ItemState(item)
+        for ratio, k in exhaustive_units(CFG):
+            state.record(ratio, k, answer(item, ratio, k))
+        exhaustive[item] = summarise(state, CFG)
+        state = ItemState(item)
+        while units := state.next_units(CFG, wave):
+            for ratio, k in units:
+                state.record(ratio, k, answer(item, ratio, k))
+        adaptive[item] = summarise(state, CFG)
+    for item in items:
+        for key in ("pism_lambda_star", "pism_tier", "pism_never_fails"):
+            assert adaptive[item][key] == exhaustive[item][key], item
+    tiers = [row["pism_tier"] for row in adaptive.values()]
+    assert 0 < tiers.count("unscored") < len(items)

@@ -52,3 +52,14 @@ def test_bad_requests_are_refused() -> None:
         select(t.assign(pism_tier="easy"), "hard")
     with pytest.raises(ValueError, match="duplicate item_id"):
         select(pd.concat([t, t.iloc[:1]]), "full")
+
+
+def test_unscored_items_are_counted_but_never_selected() -> None:
+    t = _table()
+    t.loc[t.index[:10], "pism_tier"] = "unscored"
+    unscored = set(t.item_id[:10])
+    assert not unscored & set(select(t, "full").item_ids)
+    for seed in range(20):
+        control = select(t, "random:full", seed=seed)
+        assert control.size == select(t, "full").size and not unscored & set(control.item_ids)
+    assert "unscored" not in select(t, "random:mid+hard").counts

@@ -1,7 +1,7 @@
 """lmms-eval hooks for the six benchmark tasks; the logic lives in harness.paper6."""
 
-from harness.lmms.task_utils import count_records
-from harness.paper6.tasks import hallusion_aggregate, hooks, mean_of_scored
+from harness.lmms.task_utils import count_records, mean_of_scored
+from harness.paper6.tasks import hallusion_aggregate, hooks
 
 (mathvista_process_docs, mathvista_doc_to_visual, mathvista_doc_to_text, mathvista_process_results) = hooks(
     "mathvista"

@@ -2,6 +2,13 @@
 
 from harness.core.images import keep_image_bytes as process_docs
 from harness.difficulty.pism_task import doc_to_text, doc_to_visual, process_results
-from harness.lmms.task_utils import count_records
+from harness.lmms.task_utils import count_records, mean_of_scored
 
-__all__ = ["count_records", "doc_to_text", "doc_to_visual", "process_docs", "process_results"]
+__all__ = [
+    "count_records",
+    "doc_to_text",
+    "doc_to_visual",
+    "mean_of_scored",
+    "process_docs",
+    "process_results",
+]

@@ -24,7 +24,7 @@ from harness.core.files import folder_lock
 from harness.core.records import config_hash
 from harness.difficulty.cmab import CMABConfig, cmab_tier
 from harness.difficulty.cmab_task import cmab_rows
-from harness.difficulty.run_dir import RunDir, evaluate_rows
+from harness.difficulty.run_dir import RunDir, evaluate_rows, scoring_model
 from harness.difficulty.source import load_source_docs
 from harness.lmms.task_utils import RECORD_METRIC
 
@@ -58,12 +58,19 @@ class CMABRun:
             "released_layer": cfg.released_layer,
         }
         self.run_dir = RunDir(Path(req.out), identity, "items.jsonl", "CMAB")
+        self._model: Any = None  # the lmms-eval model, loaded at the first chunk
 
     def model_args(self) -> str:
         """harness_cmab's model_args for this run's chunks."""
         layer = self.req.config.released_layer
         released = "" if layer is None else f",released_layer={layer}"
         return f"pretrained={self.req.model_path},device={self.req.device}{released}"
+
+    def model(self) -> Any:
+        """harness_cmab, loaded once per run and kept across chunks."""
+        if self._model is None:
+            self._model = scoring_model("harness_cmab", self.model_args(), self.req.batch_size)
+        return self._model
 
     def run(self) -> pd.DataFrame:
         with folder_lock(Path(self.req.out), "harness score cmab"):  # a second run on this folder is refused
@@ -97,10 +104,8 @@ class CMABRun:
             self.run_dir.out / "chunks" / f"{chunk_no:04d}-{int(time.time() * 1000)}",
             ROWS_FILE,
             CMAB_TASK,
-            "harness_cmab",
-            self.model_args(),
+            self.model(),
             f"temperature=0,do_sample=False,max_new_tokens={cfg.max_new_tokens}",
-            self.req.batch_size,
         )
         out = []
         for sample in samples:

@@ -2,8 +2,9 @@
 
 Each round asks, for every undecided item, only the (λ, k) attempts that can still change its λ*
 (`ItemState.next_units`), or every attempt under `full_curve`. A round is one in-process lmms-eval
-evaluation of the `harness_pism` task over that round's units (one process keeps lmms-eval's import
-and task indexing off every round). Every finished attempt is appended to `attempts.jsonl` at once,
+evaluation of the `harness_pism` task over that round's units, by one model instance loaded once
+for the whole run (one process keeps lmms-eval's import, task indexing and the model load off
+every round). Every finished attempt is appended to `attempts.jsonl` at once,
 so a killed run restarts where it stopped and never redoes or duplicates a unit.
 """
 
@@ -23,7 +24,7 @@ from harness.core.files import folder_lock
 from harness.core.records import config_hash
 from harness.difficulty.pism import ItemState, PISMConfig, exhaustive_units, summarise
 from harness.difficulty.pism_task import expand_units, unit_id
-from harness.difficulty.run_dir import RunDir, evaluate_rows
+from harness.difficulty.run_dir import RunDir, evaluate_rows, scoring_model
 from harness.difficulty.source import load_source_docs
 from harness.lmms.task_utils import RECORD_METRIC
 
@@ -72,6 +73,7 @@ class PISMRun:
             **({"offset": req.offset} if req.offset else {}),
         }
         self.run_dir = RunDir(self.out, identity, "attempts.jsonl", "PISM")
+        self._model: Any = None  # the lmms-eval model, loaded at the first round
 
     def load_states(self, item_ids: list[str]) -> dict[str, ItemState]:
         states = {i: ItemState(i) for i in item_ids}
@@ -146,10 +148,8 @@ class PISMRun:
             self.out / "rounds" / f"{round_no:03d}-{int(time.time() * 1000)}",
             UNITS_FILE,
             PISM_TASK,
-            "harness_vlm",
-            self.model_args(),
+            self.model(),
             f"temperature={cfg.temperature},do_sample=True,max_new_tokens={cfg.max_new_tokens}",
-            self.req.batch_size,
         )
         out = []
         for sample in samples:
@@ -170,6 +170,12 @@ class PISMRun:
     def model_args(self) -> str:
         """harness_vlm's model_args for this run's rounds."""
         return f"pretrained={self.req.model_path},device={self.req.device},seed={self.req.seed}"
+
+    def model(self) -> Any:
+        """harness_vlm, loaded once per run and kept across rounds."""
+        if self._model is None:
+            self._model = scoring_model("harness_vlm", self.model_args(), self.req.batch_size)
+        return self._model
 
     def write_table(self, states: dict[str, ItemState], docs: list[dict[str, Any]]) -> pd.DataFrame:
         cfg = self.req.config

@@ -59,19 +59,28 @@ class RunDir:
         atomic_write(self.out / name, lambda tmp: df.to_parquet(tmp, index=False))
 
 
+def scoring_model(name: str, model_args: str, batch_size: int) -> Any:
+    """The lmms-eval model `name` built as `simple_evaluate` builds it, kept loaded across the
+    run's evaluations (lmms-eval would load it again for every round, and delete it after)."""
+    from lmms_eval import models
+
+    lm = models.get_model(name).create_from_arg_string(model_args, {"batch_size": batch_size})
+    lm.keep_loaded = True
+    return lm
+
+
 def evaluate_rows(
     rows: list[dict[str, Any]],
     features: Any,
     workdir: Path,
     data_file: str,
     task: str,
-    model: str,
-    model_args: str,
+    model: Any,
     gen_kwargs: str,
-    batch_size: int,
 ) -> list[dict[str, Any]]:
     """One in-process lmms-eval evaluation of a scoring task over `rows` (written to
-    `workdir/data_file`, which the task's YAML names); returns lmms-eval's logged samples."""
+    `workdir/data_file`, which the task's YAML names) by `model`, an lmms-eval model instance
+    (`scoring_model`: loaded once per run); returns lmms-eval's logged samples."""
     import datasets
     from lmms_eval.evaluator import simple_evaluate
 
@@ -83,9 +92,7 @@ def evaluate_rows(
     with working_dir(workdir):
         results = simple_evaluate(
             model=model,
-            model_args=model_args,
             tasks=[task],
-            batch_size=batch_size,
             gen_kwargs=gen_kwargs,
             log_samples=True,
             task_manager=task_manager(),

@@ -81,6 +81,16 @@ class HarnessVLM(lmms):
         # Set by `harness eval`: responses are journaled as they are generated (see journal.py).
         self.journal = ResponseJournal(journal, self._rank) if journal else None
         self._hashes: dict[tuple[str, str], list[Any] | None] = {}
+        # Set by scoring runs that evaluate many rounds with one instance (see `clean`).
+        self.keep_loaded = False
+
+    def clean(self) -> None:
+        """lmms-eval calls this at the end of every `simple_evaluate`; its version deletes the
+        model (to free the GPU for a local judge). A scoring run evaluates dozens of rounds with one
+        instance (`keep_loaded`), so the model stays; per-task document caches are dropped."""
+        self._hashes.clear()
+        if not self.keep_loaded:
+            super().clean()
 
     # lmms-eval reads these properties.
     @property

@@ -115,3 +115,22 @@ def test_slices_compose_to_the_whole_run(adaptive: pd.DataFrame, tmp_path: Path)
     part = PISMRun(req).run()
     expected = adaptive.iloc[N_ITEMS - 3 :].reset_index(drop=True)
     assert part[KEYS].equals(expected[KEYS])
+
+
+def test_one_model_load_for_every_round(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Every round used to be a fresh `simple_evaluate(model="harness_vlm")`, which loaded the
+    model again (and lmms-eval's clean() deleted it afterwards)."""
+    from harness.lmms import plugin
+
+    loads: list[str] = []
+    real = plugin.load_model_and_processor
+
+    def counted(path: str, **kwargs: object) -> object:
+        loads.append(path)
+        return real(path, **kwargs)
+
+    monkeypatch.setattr(plugin, "load_model_and_processor", counted)
+    table = PISMRun(_request(tmp_path, full_curve=False, limit=3)).run()
+    rounds = list((tmp_path / "rounds").iterdir())
+    assert len(rounds) > 1 and len(loads) == 1, (len(rounds), loads)
+    assert len(table) == 3

@@ -36,7 +36,7 @@ JUDGE_MODEL ?=
 RUN ?= $(OUT)
 _JUDGE = $(if $(JUDGE_URL),--judge-url $(JUDGE_URL) --judge-model $(JUDGE_MODEL))
 
-# make score [METHOD=pism|cmab] [SCORE_TASK=...] [MODEL=...] [LIMIT=N] [DEVICE=auto]
+# make score [METHOD=pism|cmab] [SCORE_TASK=...] [MODEL=...] [LIMIT=N] [DEVICE=auto] [PROCESSES=N]
 METHOD ?= pism
 SCORE_TASK ?= harness_synth_pool
 SCORE_OUT ?= runs/score/$(METHOD)
@@ -80,7 +80,7 @@ rescore: setup
 
 # PISM or CMAB difficulty of a task's items with the embedded base model (or MODEL=...).
 score: setup
-	$(BIN)/harness score $(METHOD) --task $(SCORE_TASK) --out $(SCORE_OUT) --device $(DEVICE) $(if $(MODEL),--model $(MODEL)) $(if $(LIMIT),--limit $(LIMIT))
+	$(BIN)/harness score $(METHOD) --task $(SCORE_TASK) --out $(SCORE_OUT) --device $(DEVICE) --processes $(PROCESSES) $(if $(MODEL),--model $(MODEL)) $(if $(LIMIT),--limit $(LIMIT))
 
 compare: setup
 	$(BIN)/harness compare $(RUNS) --out $(COMPARE_OUT) $(if $(DIFFICULTY),--difficulty $(DIFFICULTY))

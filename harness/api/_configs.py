@@ -14,6 +14,7 @@ from harness.api._config import StageConfig, option
 from harness.core.constants import DEFAULT_MODEL, DEFAULT_TASKS, POOL_TASK
 from harness.core.errors import InputError
 from harness.difficulty.pism import RATIOS
+from harness.difficulty.shards import parse_shard
 from harness.models.device import DEVICE_CHOICES, check_device
 
 Masker = Literal["rect", "pixels", "patches", "semantic"]
@@ -22,7 +23,16 @@ CmabVariant = Literal["paper", "released_code"]
 Paradigm = Literal["grpo_only", "sft_grpo"]
 
 _DEVICE_HELP = f"{DEVICE_CHOICES}; auto: CUDA when present, else CPU."
+_PROCESSES_HELP = "Score in N local processes (one GPU each when there are N), then merge."
+_SHARD_HELP = "Score only shard i/N of the items (0 <= i < N; e.g. a job array), into OUT/shards/<i>-of-<N>."
 _JUDGE_URL = "OpenAI-compatible judge base URL, e.g. http://127.0.0.1:8000/v1."
+
+
+def _check_sharding(shard: str | None, processes: int) -> None:
+    if shard is not None:
+        parse_shard(shard)
+        if processes > 1:
+            raise InputError("--shard and --processes: give one (--processes runs every shard itself)")
 
 
 def _check_judge(url: str | None, model: str | None) -> None:
@@ -91,9 +101,12 @@ class ScorePismConfig(StageConfig):
     wave: int = option(1, "Attempts per item per round in the adaptive schedule.", min=1)
     max_new_tokens: int = option(48, "Tokens generated per attempt.", min=1)
     device: str = option("auto", _DEVICE_HELP)
+    processes: int = option(1, _PROCESSES_HELP, min=1)
+    shard: str | None = option(None, _SHARD_HELP)
 
     def check(self) -> None:
         check_device(self.device)
+        _check_sharding(self.shard, self.processes)
 
 
 @dataclass(frozen=True)
@@ -113,11 +126,22 @@ class ScoreCmabConfig(StageConfig):
     limit: int | None = option(None, "Score only the first N items.", min=1)
     batch_size: int = option(8, "Requests per batch.", min=1)
     device: str = option("auto", _DEVICE_HELP)
+    processes: int = option(1, _PROCESSES_HELP, min=1)
+    shard: str | None = option(None, _SHARD_HELP)
 
     def check(self) -> None:
         check_device(self.device)
+        _check_sharding(self.shard, self.processes)
         if not (self.medium[0] <= self.hard[0] <= self.hard[1] <= self.medium[1]):
             raise InputError(f"--hard {self.hard} must lie inside --medium {self.medium}")
+
+
+@dataclass(frozen=True)
+class MergeScoresConfig(StageConfig):
+    """Join the shards of a PISM or CMAB run (OUT/shards/<i>-of-<N>) into OUT/difficulty.parquet."""
+
+    out: Path = option(help="The run folder the shards were written under (their --out).", argument=True)
+    method: Literal["pism", "cmab"] = option("pism", "Which difficulty method the shards ran.")
 
 
 @dataclass(frozen=True)

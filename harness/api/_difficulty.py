@@ -2,20 +2,29 @@
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import pandas as pd
 
-from harness.api._configs import AgreeConfig, ScoreCmabConfig, ScorePismConfig, SelectConfig
+from harness.api._configs import (
+    AgreeConfig,
+    MergeScoresConfig,
+    ScoreCmabConfig,
+    ScorePismConfig,
+    SelectConfig,
+)
 from harness.core.errors import InputError
 from harness.core.files import atomic_write_text
 from harness.core.tables import read_difficulty, tier_column, tier_counts
 from harness.difficulty.agreement import Agreement, tier_agreement
 from harness.difficulty.selection import Selection
 from harness.difficulty.selection import select as select_items
+from harness.difficulty.shards import merge as merge_shards
+from harness.difficulty.shards import parse_shard
 from harness.evaluation.runner import resolve_model
-from harness.models.device import resolve_device
+from harness.models.device import resolve_device, spread
 
 
 @dataclass
@@ -37,29 +46,37 @@ class ScoreResult:
 
 
 def score_pism(config: ScorePismConfig) -> ScoreResult:
-    """PISM difficulty of `config.task`'s items; resumes an interrupted run in the same folder."""
+    """PISM difficulty of `config.task`'s items (or of one shard of them, or in several processes);
+    resumes an interrupted run in the same folder."""
     from harness.difficulty.pism import PISMConfig, TierThresholds
     from harness.difficulty.pism_runner import PISMRun, ScoreRequest
     from harness.difficulty.plots import plot_pism
 
-    model_path, identity = resolve_model(config.model)
     try:
         pism = PISMConfig(ratios=config.ratios, k=config.k, tau=config.tau, temperature=config.temperature,
                           masker=config.masker, thresholds=TierThresholds(convention=config.convention),
                           max_new_tokens=config.max_new_tokens)  # fmt: skip
     except ValueError as e:
         raise InputError(str(e)) from e
+    model_path, identity = resolve_model(config.model)
+    if config.processes > 1:
+        table = _in_processes(config, "pism")
+        return ScoreResult(config.out, table, config.out / "difficulty.parquet",
+                           plot_pism(table, pism, config.out), identity.name)  # fmt: skip
     req = ScoreRequest(model_path=model_path, model_name=identity.name, source_task=config.task, out=config.out,
                        config=pism, full_curve=config.full_curve, wave=config.wave,
-                       batch_size=config.batch_size, limit=config.limit,
-                       device=resolve_device(config.device))  # fmt: skip
-    table = PISMRun(req).run()
-    plot = plot_pism(table, pism, config.out)
-    return ScoreResult(config.out, table, config.out / "difficulty.parquet", plot, identity.name)
+                       batch_size=config.batch_size, limit=config.limit, device=resolve_device(config.device),
+                       shard=parse_shard(config.shard) if config.shard else None)  # fmt: skip
+    run = PISMRun(req)
+    table = run.run()
+    return ScoreResult(
+        run.out, table, run.out / "difficulty.parquet", plot_pism(table, pism, run.out), identity.name
+    )
 
 
 def score_cmab(config: ScoreCmabConfig) -> ScoreResult:
-    """CMAB difficulty of `config.task`'s items; resumes an interrupted run in the same folder."""
+    """CMAB difficulty of `config.task`'s items (or of one shard of them, or in several processes);
+    resumes an interrupted run in the same folder."""
     from harness.difficulty.cmab import CMABConfig
     from harness.difficulty.cmab_runner import CMABRequest, CMABRun
     from harness.difficulty.plots import plot_cmab
@@ -67,11 +84,50 @@ def score_cmab(config: ScoreCmabConfig) -> ScoreResult:
     model_path, identity = resolve_model(config.model)
     cmab = CMABConfig(variant=config.variant, released_layer=config.released_layer, hard=config.hard,
                       medium=config.medium, max_new_tokens=config.max_new_tokens)  # fmt: skip
+    if config.processes > 1:
+        table = _in_processes(config, "cmab")
+        return ScoreResult(config.out, table, config.out / "difficulty.parquet",
+                           plot_cmab(table, cmab, config.out), identity.name)  # fmt: skip
     req = CMABRequest(model_path, identity.name, config.task, config.out, cmab, batch_size=config.batch_size,
-                      limit=config.limit, device=resolve_device(config.device))  # fmt: skip
-    table = CMABRun(req).run()
-    plot = plot_cmab(table, cmab, config.out)
-    return ScoreResult(config.out, table, config.out / "difficulty.parquet", plot, identity.name)
+                      limit=config.limit, device=resolve_device(config.device),
+                      shard=parse_shard(config.shard) if config.shard else None)  # fmt: skip
+    run = CMABRun(req)
+    table = run.run()
+    out = run.run_dir.out
+    return ScoreResult(out, table, out / "difficulty.parquet", plot_cmab(table, cmab, out), identity.name)
+
+
+def _score_shard(config: ScorePismConfig | ScoreCmabConfig) -> None:
+    """One shard in a worker process (module-level, so a spawned process can import it)."""
+    (score_pism if isinstance(config, ScorePismConfig) else score_cmab)(config)  # type: ignore[arg-type]
+
+
+def _in_processes(config: ScorePismConfig | ScoreCmabConfig, method: str) -> pd.DataFrame:
+    """`config.processes` shards, each in its own spawned process and device, then merged. A shard
+    that fails stops the run with its error; finished shards are kept (a rerun resumes them)."""
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+
+    n = config.processes
+    devices = spread(resolve_device(config.device), n)
+    shards = [dataclasses.replace(config, processes=1, shard=f"{i}/{n}", device=devices[i]) for i in range(n)]
+    with ProcessPoolExecutor(n, mp_context=multiprocessing.get_context("spawn")) as pool:
+        for future in [pool.submit(_score_shard, shard) for shard in shards]:
+            future.result()
+    return merge_shards(config.out, method.upper())
+
+
+@dataclass
+class MergeResult:
+    out: Path
+    table: pd.DataFrame = field(repr=False)
+    table_path: Path
+
+
+def merge_scores(config: MergeScoresConfig) -> MergeResult:
+    """The shards of a PISM or CMAB run joined into OUT/difficulty.parquet (settings checked)."""
+    table = merge_shards(config.out, config.method.upper())
+    return MergeResult(config.out, table, config.out / "difficulty.parquet")
 
 
 @dataclass

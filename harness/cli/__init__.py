@@ -71,6 +71,15 @@ def score_cmab_cmd(cfg: api.ScoreCmabConfig) -> None:
     console.print(f"difficulty table: {result.table_path}")
 
 
+@stage_command(score_app, "merge", api.MergeScoresConfig)
+def score_merge_cmd(cfg: api.MergeScoresConfig) -> None:
+    """Join the shards of a PISM or CMAB run (score --shard i/N) into one difficulty table."""
+    result = api.merge_scores(cfg)
+    column = f"{cfg.method}_tier"
+    console.print(tier_table(f"{cfg.method.upper()} tiers, {len(result.table)} items", result.table[column]))
+    console.print(f"difficulty table: {result.table_path}")
+
+
 @stage_command(app, "agree", api.AgreeConfig)
 def agree_cmd(cfg: api.AgreeConfig) -> None:
     """Tier agreement of two difficulty tables: confusion table and Cohen's κ."""

@@ -25,6 +25,7 @@ from harness.core.records import config_hash
 from harness.difficulty.cmab import CMABConfig, cmab_tier
 from harness.difficulty.cmab_task import cmab_rows
 from harness.difficulty.run_dir import RunDir, evaluate_rows, scoring_model
+from harness.difficulty.shards import shard_dir, shard_of
 from harness.difficulty.source import load_source_docs
 from harness.lmms.task_utils import RECORD_METRIC
 
@@ -43,6 +44,7 @@ class CMABRequest:
     chunk: int = 64  # items per lmms-eval evaluation: what an interruption can cost at most
     limit: int | None = None
     device: str = "cpu"  # a concrete device (harness.models.device.resolve_device): cpu, cuda, cuda:N
+    shard: tuple[int, int] | None = None  # (i, N): only the items of shard i of N (harness.difficulty.shards)
 
 
 class CMABRun:
@@ -57,7 +59,10 @@ class CMABRun:
             "max_new_tokens": cfg.max_new_tokens,
             "released_layer": cfg.released_layer,
         }
-        self.run_dir = RunDir(Path(req.out), identity, "items.jsonl", "CMAB")
+        if req.shard:
+            identity["shard"] = "{}/{}".format(*req.shard)
+        out = shard_dir(req.out, *req.shard) if req.shard else Path(req.out)
+        self.run_dir = RunDir(out, identity, "items.jsonl", "CMAB")
         self._model: Any = None  # the lmms-eval model, loaded at the first chunk
 
     def model_args(self) -> str:
@@ -73,11 +78,13 @@ class CMABRun:
         return self._model
 
     def run(self) -> pd.DataFrame:
-        with folder_lock(Path(self.req.out), "harness score cmab"):  # a second run on this folder is refused
+        with folder_lock(self.run_dir.out, "harness score cmab"):  # a second run on this folder is refused
             return self._run()
 
     def _run(self) -> pd.DataFrame:
         docs, prompts = load_source_docs(self.req.source_task, self.req.limit)
+        if self.req.shard:
+            docs, prompts = shard_of(docs, prompts, *self.req.shard)
         done = {row["item_id"] for row in self.run_dir.read()}
         todo = [(d, p) for d, p in zip(docs, prompts, strict=True) if str(d["item_id"]) not in done]
         bar = tqdm(total=len(docs), initial=len(docs) - len(todo), desc="CMAB items", unit="item")

@@ -25,6 +25,7 @@ from harness.core.records import config_hash
 from harness.difficulty.pism import ItemState, PISMConfig, exhaustive_units, summarise
 from harness.difficulty.pism_task import expand_units, unit_id
 from harness.difficulty.run_dir import RunDir, evaluate_rows, scoring_model
+from harness.difficulty.shards import shard_dir, shard_of
 from harness.difficulty.source import load_source_docs
 from harness.lmms.task_utils import RECORD_METRIC
 
@@ -49,6 +50,7 @@ class ScoreRequest:
     chunk_units: int = 1000
     seed: int = 0
     device: str = "cpu"  # a concrete device (harness.models.device.resolve_device): cpu, cuda, cuda:N
+    shard: tuple[int, int] | None = None  # (i, N): only the items of shard i of N (harness.difficulty.shards)
 
 
 def unit_outcome(score: float | None) -> bool | None:
@@ -62,7 +64,7 @@ class PISMRun:
 
     def __init__(self, req: ScoreRequest) -> None:
         self.req = req
-        self.out = Path(req.out)
+        self.out = shard_dir(req.out, *req.shard) if req.shard else Path(req.out)
         identity = {
             "model": req.model_path,
             "source_task": req.source_task,
@@ -71,6 +73,7 @@ class PISMRun:
             "sampler": SAMPLER,
             "limit": req.limit,
             **({"offset": req.offset} if req.offset else {}),
+            **({"shard": "{}/{}".format(*req.shard)} if req.shard else {}),
         }
         self.run_dir = RunDir(self.out, identity, "attempts.jsonl", "PISM")
         self._model: Any = None  # the lmms-eval model, loaded at the first round
@@ -98,6 +101,8 @@ class PISMRun:
     def _run(self) -> pd.DataFrame:
         cfg = self.req.config
         docs, prompts = load_source_docs(self.req.source_task, self.req.limit, self.req.offset)
+        if self.req.shard:
+            docs, prompts = shard_of(docs, prompts, *self.req.shard)
         by_id = {str(d["item_id"]): (d, p) for d, p in zip(docs, prompts, strict=True)}
         states = self.load_states(list(by_id))
         bar = tqdm(total=len(states), desc="PISM items decided", unit="item")

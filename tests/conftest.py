@@ -24,6 +24,10 @@ os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
 os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
 
 SESSION_DIR = Path(tempfile.mkdtemp(prefix="harness-tests-"))
+VLLM_TESTS = "tests/lmms/test_vllm_engine.py"
+VLLM_MODEL = "tiny-base"
+VLLM_URLS_VAR = "HARNESS_TEST_VLLM_URLS"  # servers for VLLM_TESTS, started by pytest_configure
+_SERVERS = pytest.StashKey[list]()
 CACHES = {
     "HARNESS_HOME": "harness_home",
     "HF_HOME": "hf",
@@ -62,7 +66,44 @@ LONGEST_FIRST = (
     "tests/lmms/test_generation_settings.py",
     "tests/difficulty/test_pism_run.py",
     "tests/paper6/test_tasks_run.py",
+    # Its servers start with the session (below) and are ready by the time it runs.
+    VLLM_TESTS,
 )
+
+
+def _runs_vllm_tests(config: pytest.Config) -> bool:
+    if "not slow" in (config.option.markexpr or ""):
+        return False  # make test-fast: the vLLM tests are marked slow
+    target = (Path(config.rootpath) / VLLM_TESTS).resolve()
+    for arg in config.args:
+        path = (Path(config.invocation_params.dir) / arg.split("::")[0]).resolve()
+        if target == path or path in target.parents:
+            return True
+    return False
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """Start the vLLM tests' servers with the session, in the main process (not in xdist workers,
+    which inherit their URLs): a vLLM server takes a minute of CPU to start, which then overlaps
+    other tests instead of holding up one worker."""
+    if hasattr(config, "workerinput") or VLLM_URLS_VAR in os.environ or not _runs_vllm_tests(config):
+        return
+    from harness.core.errors import InputError
+    from harness.models.vllm_server import ServerSpec, VLLMServer
+    from harness.synth.models import ensure_embedded_model
+
+    try:
+        spec = ServerSpec(str(ensure_embedded_model(VLLM_MODEL)), VLLM_MODEL, "cpu", in_process=True)
+        servers = [VLLMServer(spec, SESSION_DIR / f"vllm-{i}.log") for i in range(2)]
+    except InputError:
+        return  # no vLLM environment: the vLLM tests skip, or fail under HARNESS_REQUIRE_VLLM=1
+    config.stash[_SERVERS] = servers
+    os.environ[VLLM_URLS_VAR] = "|".join(s.url for s in servers)
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    for server in config.stash.get(_SERVERS, []):
+        server.stop()
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:

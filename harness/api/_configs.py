@@ -15,6 +15,7 @@ from harness.core.constants import DEFAULT_MODEL, DEFAULT_TASKS, POOL_TASK
 from harness.core.errors import InputError
 from harness.difficulty.pism import RATIOS
 from harness.difficulty.shards import parse_shard
+from harness.lmms.engines import check_engine
 from harness.models.device import DEVICE_CHOICES, check_device
 
 Masker = Literal["rect", "pixels", "patches", "semantic"]
@@ -26,6 +27,13 @@ _DEVICE_HELP = f"{DEVICE_CHOICES}; auto: CUDA when present, else CPU."
 _PROCESSES_HELP = "Score in N local processes (one GPU each when there are N), then merge."
 _SHARD_HELP = "Score only shard i/N of the items (0 <= i < N; e.g. a job array), into OUT/shards/<i>-of-<N>."
 _JUDGE_URL = "OpenAI-compatible judge base URL, e.g. http://127.0.0.1:8000/v1."
+Engine = Literal["hf", "vllm"]
+_ENGINE_HELP = "hf (transformers in this process) or vllm (OpenAI-compatible vLLM servers; make vllm-setup)."
+_VLLM_URL_HELP = (
+    "Base URL of a running vLLM server (e.g. http://127.0.0.1:8000/v1); repeat for several, requests "
+    "are spread across them. Default: start one (one per GPU with --processes)."
+)
+_ALLOW_UNSCORED = "Score a task whose answers need a judge without one (such items get tier 'unscored')."
 
 
 def _check_sharding(shard: str | None, processes: int) -> None:
@@ -38,6 +46,20 @@ def _check_sharding(shard: str | None, processes: int) -> None:
 def _check_judge(url: str | None, model: str | None) -> None:
     if bool(url) != bool(model):
         raise InputError("--judge-url and --judge-model: give both, or neither")
+
+
+def _check_scoring_judge(task: str, url: str | None, model: str | None, allow_unscored: bool) -> None:
+    """A source task whose answers need a judge is refused without one: its items would be
+    unscored, and a difficulty table of unscored items says nothing."""
+    from harness.paper6.data import benchmarks_in
+
+    _check_judge(url, model)
+    needing = [b for b in benchmarks_in([task]) if b.needs_judge]
+    if needing and not url and not allow_unscored:
+        raise InputError(
+            f"--task {task}: {needing[0].title} answers need a judge to be scored; give --judge-url and "
+            "--judge-model, or --allow-unscored to leave such items unscored (tier 'unscored')"
+        )
 
 
 @dataclass(frozen=True)
@@ -53,7 +75,9 @@ class EvaluateConfig(StageConfig):
     batch_size: int = option(1, "Requests per generation batch.", min=1)
     limit: int | None = option(None, "Evaluate only the first N items of each task.", min=1)
     device: str = option("auto", _DEVICE_HELP)
-    backend: str = option("harness_vlm", "lmms-eval model name (e.g. qwen2_5_vl, vllm).")
+    engine: Engine = option("hf", _ENGINE_HELP)
+    vllm_url: tuple[str, ...] = option((), _VLLM_URL_HELP)
+    backend: str = option("harness_vlm", "lmms-eval model name for --engine hf (e.g. qwen2_5_vl).")
     model_args: str = option("", "Extra lmms-eval model_args, k=v,k=v.")
     gen_kwargs: str = option("", "lmms-eval --gen_kwargs override.")
     seed: int = option(0, "Seed of lmms-eval's random generators.")
@@ -78,6 +102,9 @@ class EvaluateConfig(StageConfig):
         object.__setattr__(self, "tasks", tasks)
         check_device(self.device)
         _check_judge(self.judge_url, self.judge_model)
+        check_engine(self.engine, self.vllm_url)
+        if self.engine == "vllm" and self.backend != "harness_vlm":
+            raise InputError("--backend: only with --engine hf (--engine vllm uses harness_vllm)")
 
 
 @dataclass(frozen=True)
@@ -103,10 +130,19 @@ class ScorePismConfig(StageConfig):
     device: str = option("auto", _DEVICE_HELP)
     processes: int = option(1, _PROCESSES_HELP, min=1)
     shard: str | None = option(None, _SHARD_HELP)
+    engine: Engine = option("hf", _ENGINE_HELP)
+    vllm_url: tuple[str, ...] = option((), _VLLM_URL_HELP)
+    judge_url: str | None = option(None, _JUDGE_URL, envvar="HARNESS_JUDGE_URL")
+    judge_model: str | None = option(
+        None, "Judge model name (as the server calls it).", envvar="HARNESS_JUDGE_MODEL"
+    )
+    allow_unscored: bool = option(False, _ALLOW_UNSCORED)
 
     def check(self) -> None:
         check_device(self.device)
         _check_sharding(self.shard, self.processes)
+        check_engine(self.engine, self.vllm_url)
+        _check_scoring_judge(self.task, self.judge_url, self.judge_model, self.allow_unscored)
 
 
 @dataclass(frozen=True)
@@ -128,10 +164,16 @@ class ScoreCmabConfig(StageConfig):
     device: str = option("auto", _DEVICE_HELP)
     processes: int = option(1, _PROCESSES_HELP, min=1)
     shard: str | None = option(None, _SHARD_HELP)
+    judge_url: str | None = option(None, _JUDGE_URL, envvar="HARNESS_JUDGE_URL")
+    judge_model: str | None = option(
+        None, "Judge model name (as the server calls it).", envvar="HARNESS_JUDGE_MODEL"
+    )
+    allow_unscored: bool = option(False, _ALLOW_UNSCORED)
 
     def check(self) -> None:
         check_device(self.device)
         _check_sharding(self.shard, self.processes)
+        _check_scoring_judge(self.task, self.judge_url, self.judge_model, self.allow_unscored)
         if not (self.medium[0] <= self.hard[0] <= self.hard[1] <= self.medium[1]):
             raise InputError(f"--hard {self.hard} must lie inside --medium {self.medium}")
 

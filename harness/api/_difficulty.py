@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
+import os
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -59,16 +62,19 @@ def score_pism(config: ScorePismConfig) -> ScoreResult:
     except ValueError as e:
         raise InputError(str(e)) from e
     model_path, identity = resolve_model(config.model)
-    if config.processes > 1:
+    if config.processes > 1 and config.engine == "hf":
         table = _in_processes(config, "pism")
         return ScoreResult(config.out, table, config.out / "difficulty.parquet",
                            plot_pism(table, pism, config.out), identity.name)  # fmt: skip
+    # With vLLM, one process spreads the units over the servers (one per GPU with --processes).
     req = ScoreRequest(model_path=model_path, model_name=identity.name, source_task=config.task, out=config.out,
                        config=pism, full_curve=config.full_curve, wave=config.wave,
                        batch_size=config.batch_size, limit=config.limit, device=resolve_device(config.device),
-                       shard=parse_shard(config.shard) if config.shard else None)  # fmt: skip
+                       shard=parse_shard(config.shard) if config.shard else None, engine=config.engine,
+                       vllm_urls=config.vllm_url, servers=config.processes)  # fmt: skip
     run = PISMRun(req)
-    table = run.run()
+    with judge_env(config.judge_url, config.judge_model):
+        table = run.run()
     return ScoreResult(
         run.out, table, run.out / "difficulty.parquet", plot_pism(table, pism, run.out), identity.name
     )
@@ -92,9 +98,33 @@ def score_cmab(config: ScoreCmabConfig) -> ScoreResult:
                       limit=config.limit, device=resolve_device(config.device),
                       shard=parse_shard(config.shard) if config.shard else None)  # fmt: skip
     run = CMABRun(req)
-    table = run.run()
+    with judge_env(config.judge_url, config.judge_model):
+        table = run.run()
     out = run.run_dir.out
     return ScoreResult(out, table, out / "difficulty.parquet", plot_cmab(table, cmab, out), identity.name)
+
+
+@contextlib.contextmanager
+def judge_env(url: str | None, model: str | None) -> Iterator[None]:
+    """The judge the source task's scorer consults (it reads HARNESS_JUDGE_URL / _MODEL), for the
+    run's duration."""
+    from harness.paper6.tasks import configured_judge
+
+    values = {"HARNESS_JUDGE_URL": url, "HARNESS_JUDGE_MODEL": model}
+    old = {k: os.environ.get(k) for k in values}
+    for key, value in values.items():
+        if value:
+            os.environ[key] = value
+    configured_judge.cache_clear()
+    try:
+        yield
+    finally:
+        for key, value in old.items():
+            if value is None:
+                os.environ.pop(key, None)
+            else:
+                os.environ[key] = value
+        configured_judge.cache_clear()
 
 
 def _score_shard(config: ScorePismConfig | ScoreCmabConfig) -> None:

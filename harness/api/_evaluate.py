@@ -81,7 +81,8 @@ def evaluate(config: EvaluateConfig) -> EvaluateResult:
         label = config.label or (f"{identity.name}-black-images" if config.black_images else None)
         run = EvalConfig(model=config.model, tasks=tasks, out=config.out, processes=config.processes,
                          batch_size=config.batch_size, limit=config.limit, device=config.device,
-                         backend=config.backend, model_args=model_args, gen_kwargs=config.gen_kwargs,
+                         backend=config.backend, engine=config.engine, vllm_urls=list(config.vllm_url),
+                         model_args=model_args, gen_kwargs=config.gen_kwargs,
                          seed=config.seed, label=label, difficulty=list(config.difficulty),
                          judge_url=config.judge_url, judge_model=config.judge_model,
                          judge_cache=config.judge_cache)  # fmt: skip

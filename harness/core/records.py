@@ -52,6 +52,9 @@ class Record:
     cmab_tier: str | None = None
     gen_config_hash: str = ""
     task_version: str = ""
+    # What generated the response, e.g. "hf transformers 5.24.0" or "vllm 0.32.0": sampled answers
+    # of different engines differ.
+    engine: str = ""
     judge: str | None = None
     # Task-specific extras (skill, question type, why an item is unscored), as a JSON object string.
     meta: str = "{}"
@@ -84,6 +87,7 @@ SCHEMA = pa.schema(
         ("cmab_tier", _STR),
         ("gen_config_hash", _STR),
         ("task_version", _STR),
+        ("engine", _STR),
         ("judge", _STR),
         ("meta", _STR),
     ]

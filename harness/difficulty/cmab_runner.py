@@ -26,7 +26,7 @@ from harness.difficulty.cmab import CMABConfig, cmab_tier
 from harness.difficulty.cmab_task import cmab_rows
 from harness.difficulty.run_dir import RunDir, evaluate_rows, scoring_model
 from harness.difficulty.shards import shard_dir, shard_of
-from harness.difficulty.source import load_source_docs
+from harness.difficulty.source import load_source_docs, scoring_items
 from harness.lmms.task_utils import RECORD_METRIC
 
 CMAB_TASK = "harness_cmab"
@@ -90,8 +90,12 @@ class CMABRun:
         bar = tqdm(total=len(docs), initial=len(docs) - len(todo), desc="CMAB items", unit="item")
         for start in range(0, len(todo), self.req.chunk):
             part = todo[start : start + self.req.chunk]
-            rows = cmab_rows([d for d, _ in part], [p for _, p in part], self.req.source_task)
-            self.run_dir.append(self._evaluate(rows, start // self.req.chunk))
+            # Encoded a chunk at a time (a pool's PNGs would not all fit in memory); items with no
+            # image are left out (harness.difficulty.source says why).
+            items = scoring_items([d for d, _ in part], [p for _, p in part], self.req.source_task, "CMAB")
+            if items.docs:
+                rows = cmab_rows(items.docs, items.prompts, self.req.source_task, commons=items.rows)
+                self.run_dir.append(self._evaluate(rows, start // self.req.chunk))
             bar.update(len(part))
         bar.close()
         return self.write_table(docs)
@@ -101,7 +105,7 @@ class CMABRun:
         features = datasets.Features(
             {
                 **{k: string for k in ("item_id", "source_task", "source_doc", "prompt")},
-                "image": datasets.Image(),
+                "images": datasets.Sequence(datasets.Image()),  # source_row: PNG cells, in order
             }
         )
         cfg = self.req.config

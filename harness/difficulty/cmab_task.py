@@ -1,8 +1,11 @@
 """CMAB as an lmms-eval task: any source task's documents, answered by the `harness_cmab` model.
 
 One row per source item (see `harness.difficulty.source`). The generic task `harness_cmab`
-(harness/tasks/harness_cmab) shows the unmasked image, asks the source task's prompt, scores the answer with
-the source task's own `process_results` and keeps the model's CMAB statistics in the record's meta.
+(harness/tasks/harness_cmab) shows the source task's own images unmasked, in order, asks the source
+task's prompt, scores the answer with the source task's own `process_results` and keeps the model's
+CMAB statistics in the record's meta. Every image's tokens count as image tokens: the model finds
+image positions as `input_ids == image_token_id` (harness.models.attention), whatever the number of
+images.
 """
 
 from __future__ import annotations
@@ -12,22 +15,42 @@ from typing import Any
 from PIL import Image
 
 from harness.difficulty.cmab_plugin import split_payload
-from harness.difficulty.source import source_doc, source_process_results, source_row
-from harness.lmms.task_utils import RECORD_METRIC, doc_image
+from harness.difficulty.source import (
+    require_images,
+    row_images,
+    source_doc,
+    source_process_results,
+    source_row,
+)
+from harness.lmms.task_utils import RECORD_METRIC
 
 
-def cmab_rows(docs: list[dict[str, Any]], prompts: list[str], source_task: str) -> list[dict[str, Any]]:
-    return [
-        {"item_id": str(doc["item_id"]), **source_row(doc, prompt, source_task)}
-        for doc, prompt in zip(docs, prompts, strict=True)
-    ]
+def cmab_rows(
+    docs: list[dict[str, Any]],
+    prompts: list[str],
+    source_task: str,
+    commons: list[dict[str, Any]] | None = None,
+) -> list[dict[str, Any]]:
+    """One row per document. `commons` are the documents' `source_row`s when the caller has them
+    already (`scoring_items`). A document the source task shows no image is refused (InputError
+    naming it): there is no image to attend to (harness.difficulty.source explains why it is left out)."""
+    if commons is None:
+        commons = [source_row(doc, prompt, source_task) for doc, prompt in zip(docs, prompts, strict=True)]
+    rows = []
+    for doc, prompt, common in zip(docs, prompts, commons, strict=True):
+        item_id = str(doc["item_id"])
+        if common["source_task"] != source_task or common["prompt"] != prompt:
+            raise ValueError(f"item {item_id!r}: its source row was built for another task or prompt")
+        require_images(common, item_id, "CMAB")
+        rows.append({"item_id": item_id, **common})
+    return rows
 
 
 # --- the harness_cmab task's hooks -----------------------------------------------------------
 
 
 def doc_to_visual(row: dict[str, Any]) -> list[Image.Image]:
-    return [doc_image(row)]
+    return row_images(row)
 
 
 def doc_to_text(row: dict[str, Any], lmms_eval_specific_kwargs: dict[str, Any] | None = None) -> str:

@@ -1,7 +1,10 @@
 """Image maskers for PISM (docs/architecture.md §4): hide a fraction λ of an image, reproducibly.
 
-Every masker is seeded by (item_id, λ, k), so the k-th masked copy of an item at ratio λ is the
-same image in every run, on every rank, in adaptive and exhaustive schedules alike. Images of any
+Every masker is seeded by (item_id, λ, k, image index), so the k-th masked copy of an item at ratio λ
+is the same image in every run, on every rank, in adaptive and exhaustive schedules alike. An item
+with several images (MMMU) has each of them masked at the same λ with a seed of its own, so the
+masks are independent across its images; the first image keeps the seed of (item_id, λ, k) alone,
+so single-image items are masked exactly as before images had an index. Images of any
 PIL mode are converted to RGB first (what the Qwen2.5-VL processor does anyway), and the result is
 an RGB image of the same size with masked pixels set to black.
 
@@ -36,9 +39,15 @@ from PIL import Image
 RATIOS = tuple(round(0.1 * i, 1) for i in range(10))
 
 
-def mask_seed(item_id: str, ratio: float, k: int) -> int:
-    """The seed of the k-th masked copy of an item at ratio λ (stable across runs and machines)."""
-    digest = hashlib.sha256(f"{item_id}|{ratio:.4f}|{k}".encode()).digest()
+def mask_seed(item_id: str, ratio: float, k: int, image: int = 0) -> int:
+    """The seed of the k-th masked copy of an item's `image`-th image (0-based) at ratio λ (stable
+    across runs and machines). Image 0 hashes (item_id, λ, k) alone, as it did before items had
+    several images; image i > 0 appends `|i`, which no (item_id, λ, k) text can end with (its last
+    two fields would be an integer k after a ratio with a decimal point), so no two seeds share text."""
+    if image < 0:
+        raise ValueError(f"image index must be >= 0, got {image}")
+    suffix = f"|{image}" if image else ""
+    digest = hashlib.sha256(f"{item_id}|{ratio:.4f}|{k}{suffix}".encode()).digest()
     return int.from_bytes(digest[:8], "little")
 
 
@@ -141,6 +150,14 @@ def semantic_mask(pixels: np.ndarray, ratio: float, rng: np.random.Generator, ce
 
 
 MASKERS = ("rect", "pixels", "patches", "semantic")
+# What PISM's K copies at one ratio are, recorded in every difficulty table (`pism_copies`): the
+# semantic masker hides the most informative cells, so its copies are one mask (up to ties).
+COPIES = {
+    "rect": "K independent masks",
+    "pixels": "K independent masks",
+    "patches": "K independent masks",
+    "semantic": "one mask (most salient cells; copies differ only at ties), K sampled answers",
+}
 
 
 def make_mask(pixels: np.ndarray, masker: str, ratio: float, seed: int, cell: int = 14) -> np.ndarray:
@@ -160,13 +177,20 @@ def make_mask(pixels: np.ndarray, masker: str, ratio: float, seed: int, cell: in
 
 
 def apply_mask(
-    image: Image.Image, masker: str, ratio: float, item_id: str, k: int, cell: int = 14
+    image: Image.Image,
+    masker: str,
+    ratio: float,
+    item_id: str,
+    k: int,
+    cell: int = 14,
+    index: int = 0,
 ) -> Image.Image:
-    """The k-th masked copy of `image` at ratio λ (RGB, same size, hidden pixels black)."""
+    """The k-th masked copy at ratio λ of `image`, the item's `index`-th image (RGB, same size,
+    hidden pixels black)."""
     pixels = _rgb_array(image)
     if ratio == 0.0:
         return Image.fromarray(pixels)
-    mask = make_mask(pixels, masker, ratio, mask_seed(item_id, ratio, k), cell)
+    mask = make_mask(pixels, masker, ratio, mask_seed(item_id, ratio, k, index), cell)
     pixels = pixels.copy()
     pixels[mask] = 0
     return Image.fromarray(pixels)

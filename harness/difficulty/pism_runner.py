@@ -22,11 +22,13 @@ from tqdm import tqdm
 from harness.core.constants import SAMPLER
 from harness.core.files import folder_lock
 from harness.core.records import config_hash
+from harness.difficulty.maskers import COPIES
 from harness.difficulty.pism import ItemState, PISMConfig, exhaustive_units, summarise
 from harness.difficulty.pism_task import expand_units, unit_id
 from harness.difficulty.run_dir import RunDir, evaluate_rows, scoring_model
 from harness.difficulty.shards import shard_dir, shard_of
-from harness.difficulty.source import load_source_docs
+from harness.difficulty.source import load_source_docs, scoring_items
+from harness.lmms.engines import Engine, engine_for, hf_engine
 from harness.lmms.task_utils import RECORD_METRIC
 
 PISM_TASK = "harness_pism"
@@ -51,6 +53,9 @@ class ScoreRequest:
     seed: int = 0
     device: str = "cpu"  # a concrete device (harness.models.device.resolve_device): cpu, cuda, cuda:N
     shard: tuple[int, int] | None = None  # (i, N): only the items of shard i of N (harness.difficulty.shards)
+    engine: str = "hf"  # hf | vllm (harness.lmms.engines)
+    vllm_urls: tuple[str, ...] = ()  # running vLLM servers; none: started for the run
+    servers: int = 1  # vLLM servers started for the run (one per GPU)
 
 
 def unit_outcome(score: float | None) -> bool | None:
@@ -71,12 +76,14 @@ class PISMRun:
             "config": asdict(req.config),
             "seed": req.seed,
             "sampler": SAMPLER,
+            "engine": req.engine,  # HF and vLLM sampled answers differ
             "limit": req.limit,
             **({"offset": req.offset} if req.offset else {}),
             **({"shard": "{}/{}".format(*req.shard)} if req.shard else {}),
         }
         self.run_dir = RunDir(self.out, identity, "attempts.jsonl", "PISM")
         self._model: Any = None  # the lmms-eval model, loaded at the first round
+        self.engine: Engine | None = None  # set while the run runs
 
     def load_states(self, item_ids: list[str]) -> dict[str, ItemState]:
         states = {i: ItemState(i) for i in item_ids}
@@ -99,11 +106,26 @@ class PISMRun:
             return self._run()
 
     def _run(self) -> pd.DataFrame:
+        req = self.req
+        with engine_for(req.engine, req.model_path, req.model_name, req.device, req.seed, self.out,
+                        req.vllm_urls, req.servers) as engine:  # fmt: skip
+            self.engine = engine
+            try:
+                return self._rounds()
+            finally:
+                self.engine, self._model = None, None
+
+    def _rounds(self) -> pd.DataFrame:
         cfg = self.req.config
         docs, prompts = load_source_docs(self.req.source_task, self.req.limit, self.req.offset)
         if self.req.shard:
             docs, prompts = shard_of(docs, prompts, *self.req.shard)
-        by_id = {str(d["item_id"]): (d, p) for d, p in zip(docs, prompts, strict=True)}
+        # Each item's images are PNG-encoded once per run, not once per unit of every round; items
+        # with no image are left out (harness.difficulty.source says why).
+        items = scoring_items(docs, prompts, self.req.source_task, "PISM")
+        docs = items.docs
+        by_id = {str(d["item_id"]): (d, p) for d, p in zip(docs, items.prompts, strict=True)}
+        common = {str(d["item_id"]): row for d, row in zip(docs, items.rows, strict=True)}
         states = self.load_states(list(by_id))
         bar = tqdm(total=len(states), desc="PISM items decided", unit="item")
         round_no = 0
@@ -116,11 +138,13 @@ class PISMRun:
             bar.refresh()
             if not planned:
                 break
+            for item in set(common) - set(planned):
+                del common[item]  # decided: its images are not needed again
             rows = [
                 row
                 for item, units in planned.items()
                 for row in expand_units(
-                    by_id[item][0], by_id[item][1], self.req.source_task, units, cfg.masker
+                    by_id[item][0], by_id[item][1], self.req.source_task, units, cfg.masker, common=common[item]
                 )
             ]
             for start in range(0, len(rows), self.req.chunk_units):
@@ -143,7 +167,7 @@ class PISMRun:
                 "pism_ratio": datasets.Value("float64"),
                 "pism_k": datasets.Value("int64"),
                 "pism_cell": datasets.Value("int64"),
-                "image": datasets.Image(),
+                "images": datasets.Sequence(datasets.Image()),  # source_row: PNG cells, in order
             }
         )
         cfg = self.req.config
@@ -173,13 +197,16 @@ class PISMRun:
         return out
 
     def model_args(self) -> str:
-        """harness_vlm's model_args for this run's rounds."""
-        return f"pretrained={self.req.model_path},device={self.req.device},seed={self.req.seed}"
+        """The model_args of this run's rounds (with vLLM: of its servers, once they run)."""
+        if self.engine is not None:
+            return self.engine.model_args
+        return hf_engine(self.req.model_path, self.req.device, self.req.seed).model_args
 
     def model(self) -> Any:
-        """harness_vlm, loaded once per run and kept across rounds."""
+        """The engine's lmms-eval model, loaded once per run and kept across rounds."""
         if self._model is None:
-            self._model = scoring_model("harness_vlm", self.model_args(), self.req.batch_size)
+            assert self.engine is not None, "model() is called while the run runs"
+            self._model = scoring_model(self.engine.model, self.engine.model_args, self.req.batch_size)
         return self._model
 
     def write_table(self, states: dict[str, ItemState], docs: list[dict[str, Any]]) -> pd.DataFrame:
@@ -191,7 +218,9 @@ class PISMRun:
             row["content_hash"] = hashes[item]
             row["source_task"] = self.req.source_task
             row["model"] = self.req.model_name
+            row["engine"] = self.engine.version if self.engine else self.req.engine
             row["pism_config_hash"] = config_hash(asdict(cfg))
+            row["pism_copies"] = COPIES[cfg.masker]
             rows.append(row)
         df = pd.DataFrame(rows).sort_values("item_id").reset_index(drop=True)
         self.run_dir.write_table(df)

@@ -1,11 +1,13 @@
 """PISM as an lmms-eval task: any source task's documents expanded into (item, λ, k) units.
 
-A unit row is the source document (image as bytes) plus `pism_item_id`, `pism_ratio`, `pism_k`,
-the masker, the source task's name and the exact prompt the source task would send. The generic
-task `harness_pism` (harness/tasks/harness_pism) masks the image in `doc_to_visual`, asks the prompt, and
-scores the answer with the *source task's own* `process_results`, so correctness means what it means
-on the benchmark. `sample_seed` makes each unit's sampled answer independent of batching and of the
-schedule that runs it.
+A unit row is the source document plus its images (`harness.difficulty.source.source_row`: the
+source task's own `doc_to_visual`, as PNG bytes), `pism_item_id`, `pism_ratio`, `pism_k`, the
+masker, the source task's name and the exact prompt the source task would send. The generic task
+`harness_pism` (harness/tasks/harness_pism) masks every image of the unit at λ in `doc_to_visual`
+(each with a seed of its own: `maskers.mask_seed`), asks the prompt, and scores the answer with the
+*source task's own* `process_results`, so correctness means what it means on the benchmark.
+`sample_seed` makes each unit's sampled answer independent of batching and of the schedule that
+runs it.
 """
 
 from __future__ import annotations
@@ -15,8 +17,14 @@ from typing import Any
 from PIL import Image
 
 from harness.difficulty.maskers import apply_mask, mask_seed
-from harness.difficulty.source import source_doc, source_process_results, source_row
-from harness.lmms.task_utils import RECORD_METRIC, doc_image
+from harness.difficulty.source import (
+    require_images,
+    row_images,
+    source_doc,
+    source_process_results,
+    source_row,
+)
+from harness.lmms.task_utils import RECORD_METRIC
 
 __all__ = ["doc_to_text", "doc_to_visual", "expand_units", "process_results", "source_doc", "unit_id"]
 
@@ -32,10 +40,20 @@ def expand_units(
     units: list[tuple[float, int]],
     masker: str,
     cell: int = 14,
+    common: dict[str, Any] | None = None,
 ) -> list[dict[str, Any]]:
-    """Unit rows for one source document. The source image is stored once per row as PNG bytes."""
+    """Unit rows for one source document, each carrying the document's images unmasked (PNG).
+
+    `common` is `source_row(doc, prompt, source_task)` when the caller has it already: an adaptive
+    run asks for an item's units in every round, and encoding its images once per item, not once
+    per round, is the point. A document the source task shows no image is refused (InputError
+    naming it): there is nothing to mask (harness.difficulty.source explains why it is left out)."""
     item_id = str(doc["item_id"])
-    common = source_row(doc, prompt, source_task)
+    if common is None:
+        common = source_row(doc, prompt, source_task)
+    elif common["source_task"] != source_task or common["prompt"] != prompt:
+        raise ValueError(f"item {item_id!r}: `common` was built for another task or prompt")
+    require_images(common, item_id, "PISM")
     return [
         {
             "item_id": unit_id(item_id, ratio, k),
@@ -55,7 +73,7 @@ def expand_units(
 
 
 def doc_to_visual(unit: dict[str, Any]) -> list[Image.Image]:
-    image = doc_image(unit)
+    """Every image of the unit masked at its ratio, image i with the seed of (item, λ, k, i)."""
     return [
         apply_mask(
             image,
@@ -64,7 +82,9 @@ def doc_to_visual(unit: dict[str, Any]) -> list[Image.Image]:
             unit["pism_item_id"],
             unit["pism_k"],
             unit["pism_cell"],
+            index=index,
         )
+        for index, image in enumerate(row_images(unit))
     ]
 
 

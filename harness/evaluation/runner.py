@@ -21,11 +21,13 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
+from harness.core.constants import SAMPLER
 from harness.core.errors import InputError, StageError
 from harness.core.files import atomic_write_json, folder_lock
 from harness.core.paths import data_root
 from harness.core.records import config_hash, write_records
 from harness.core.tables import TierTableError, attach_tiers, per_tier, read_difficulty, tier_column
+from harness.lmms.engines import Engine, engine_for
 from harness.lmms.samples import SampleLogError, read_sample_log, samples_to_records
 from harness.models.device import resolve_device
 from harness.models.loader import ModelIdentity, model_identity
@@ -53,6 +55,8 @@ class EvalConfig:
     limit: int | None = None
     device: str | None = None
     backend: str = DEFAULT_BACKEND
+    engine: str = "hf"  # hf: `backend` in lmms-eval's processes; vllm: harness_vllm and vLLM servers
+    vllm_urls: list[str] = field(default_factory=list)  # running servers; none: started for the run
     model_args: str = ""
     gen_kwargs: str = ""
     seed: int = 0
@@ -97,11 +101,20 @@ def _label_for(model: str) -> str:
     return re.sub(r"[^A-Za-z0-9._-]+", "_", name)
 
 
-def build_command(cfg: EvalConfig, model_path: str, raw_dir: Path, journal: Path | None = None) -> list[str]:
-    """The lmms-eval command line (wrapped in `accelerate launch` when processes > 1)."""
+def build_command(
+    cfg: EvalConfig, model_path: str, raw_dir: Path, journal: Path | None = None, engine: Engine | None = None
+) -> list[str]:
+    """The lmms-eval command line (wrapped in `accelerate launch` when processes > 1). With a vLLM
+    `engine`, one lmms-eval process sends every request to the engine's servers."""
     device = cfg.resolved_device()
     model_args = [f"pretrained={model_path}"]
-    if cfg.backend == DEFAULT_BACKEND:
+    backend = cfg.backend
+    if engine is not None and engine.name == "vllm":
+        backend = engine.model
+        model_args = [engine.model_args]
+        if journal is not None:
+            model_args.append(f"journal={journal}")
+    elif cfg.backend == DEFAULT_BACKEND:
         model_args.append(f"device={device}")
         if journal is not None:
             model_args.append(f"journal={journal}")
@@ -113,7 +126,7 @@ def build_command(cfg: EvalConfig, model_path: str, raw_dir: Path, journal: Path
         "-m",
         "lmms_eval",
         "--model",
-        cfg.backend,
+        backend,
         "--model_args",
         ",".join(model_args),
         "--tasks",
@@ -138,7 +151,7 @@ def build_command(cfg: EvalConfig, model_path: str, raw_dir: Path, journal: Path
     if cfg.limit is not None:
         lmms += ["--limit", str(cfg.limit)]
     lmms += cfg.extra_args
-    if cfg.processes <= 1:
+    if cfg.processes <= 1 or (engine is not None and engine.name == "vllm"):
         return [sys.executable, *lmms]
     launch = [
         sys.executable,
@@ -244,6 +257,7 @@ def gen_config_hash(cfg: EvalConfig, task_config: dict[str, Any]) -> str:
     return config_hash(
         {
             "backend": cfg.backend,
+            **({"engine": cfg.engine} if cfg.engine != "hf" else {}),
             "model_args": model_args,
             "cli_gen_kwargs": cfg.gen_kwargs,
             "generation_kwargs": task_config.get("generation_kwargs"),
@@ -276,10 +290,13 @@ def _evaluate(
     except FileNotFoundError as e:
         raise InputError(str(e)) from e
     journal = journal_dir(cfg, identity, model_dir) if cfg.backend == DEFAULT_BACKEND else None
-    cmd = build_command(cfg, model_path, raw_dir, journal)
-    started = time.time()
-    rc = _run_streaming(cmd, data_root(), log_path, quiet, _env(cfg))
-    wall = time.time() - started
+    # vLLM servers (when the run starts its own) live as long as the lmms-eval process.
+    with engine_for(cfg.engine, model_path, identity.name, cfg.resolved_device(), cfg.seed, raw_dir,
+                    cfg.vllm_urls, cfg.processes) as engine:  # fmt: skip
+        cmd = build_command(cfg, model_path, raw_dir, journal, engine)
+        started = time.time()
+        rc = _run_streaming(cmd, data_root(), log_path, quiet, _env(cfg))
+        wall = time.time() - started
 
     results_path = _find_results(raw_dir)
     if rc != 0 or results_path is None:
@@ -311,7 +328,8 @@ def _evaluate(
             raise EvalError(f"task {task!r}: {len(rows)} logged samples, expected {expected}")
         gch = gen_config_hash(cfg, task_config)
         version = str(results.get("versions", {}).get(task, ""))
-        df = samples_to_records(rows, task=task, identity=identity, gen_config_hash=gch, task_version=version)
+        df = samples_to_records(rows, task=task, identity=identity, gen_config_hash=gch, task_version=version,
+                                engine=engine.version if cfg.backend == DEFAULT_BACKEND else cfg.backend)  # fmt: skip
         by_tier: dict[str, list[dict[str, Any]]] = {}
         for table_path, table in tables:
             try:
@@ -352,7 +370,7 @@ def journal_dir(cfg: EvalConfig, identity: ModelIdentity, model_dir: Path) -> Pa
     after everything that decides an answer, so a rerun with other settings starts afresh."""
     key = config_hash({"model": identity.path, "weights": identity.weights_hash, "model_args": cfg.model_args,
                        "gen_kwargs": cfg.gen_kwargs, "seed": cfg.seed, "tasks": cfg.tasks, "limit": cfg.limit,
-                       "data_dir": str(data_dir() or "")})  # fmt: skip
+                       "data_dir": str(data_dir() or ""), "engine": cfg.engine, "sampler": SAMPLER})  # fmt: skip
     return (model_dir / "partial" / key).resolve()
 
 

@@ -13,6 +13,7 @@ ignores `@register_model` outside its own package).
 from __future__ import annotations
 
 import json
+from dataclasses import dataclass
 from typing import Any
 
 import torch
@@ -35,46 +36,72 @@ def _as_bool(value: Any) -> bool:
     return value if isinstance(value, bool) else str(value).lower() in {"1", "true", "yes"}
 
 
-class HarnessVLM(lmms):
-    """Greedy or sampled generation with a Qwen2.5-VL-family model; batches with left padding."""
+@dataclass
+class Request:
+    """One generation request, prepared the same way for every engine: the chat messages (images
+    first, as `{"type": "image"}` parts), the PIL images in order, and the key its sampled answer is
+    seeded by."""
+
+    messages: list[dict[str, Any]]
+    images: list[Image.Image]
+    key: str
+
+
+@dataclass
+class Settings:
+    """A batch's generation settings, read from lmms-eval's gen_kwargs."""
+
+    max_new_tokens: int
+    temperature: float  # 0: greedy
+    top_p: float | None
+    until: list[str]
+
+    @classmethod
+    def from_gen_kwargs(cls, gen_kwargs: dict[str, Any]) -> Settings:
+        kwargs = dict(gen_kwargs)
+        until = kwargs.pop("until", None) or []
+        until = [until] if isinstance(until, str) else list(until)
+        temperature = float(kwargs.pop("temperature", 0) or 0)
+        if not (_as_bool(kwargs.pop("do_sample", temperature > 0)) and temperature > 0):
+            temperature = 0.0
+        top_p = kwargs.get("top_p")
+        return cls(
+            max_new_tokens=int(kwargs.pop("max_new_tokens", DEFAULT_MAX_NEW_TOKENS)),
+            temperature=temperature,
+            top_p=float(top_p) if top_p is not None else None,
+            until=[u for u in until if u],
+        )
+
+
+class GeneratorBase(lmms):
+    """What every harness generation engine shares: requests turned into chat messages the same way,
+    responses journaled as they are generated (resumable `harness eval`), batches that never mix
+    settings, and a sampled answer seeded by its own document, never by its batch. Subclasses
+    implement `generate(requests, settings)` for one batch."""
 
     is_simple = True
+    engine = ""  # recorded with every answer: HF and vLLM sampled answers differ
 
     def __init__(
         self,
-        pretrained: str,
-        device: str | None = None,
-        device_map: str | None = None,
+        rank: int = 0,
+        world_size: int = 1,
         batch_size: int | str = 1,
-        dtype: str = "auto",
-        attn_implementation: str | None = None,
         system_prompt: str | None = None,
         seed: int | str = 0,
         image_ablation: str | None = None,
         journal: str | None = None,
-        **image_kwargs: Any,
     ) -> None:
         super().__init__()
-        use_cpu = (device or device_map or "").startswith("cpu") or not torch.cuda.is_available()
-        self.accelerator = Accelerator(cpu=use_cpu)
-        self._device = self.accelerator.device
-        if device and device.startswith("cuda:") and self.accelerator.num_processes == 1:
-            self._device = torch.device(device)  # one process: the GPU asked for, not accelerate's first
-        self._rank = self.accelerator.process_index
-        self._world_size = self.accelerator.num_processes
-        pixels = {k: int(v) for k, v in image_kwargs.items() if k in {"min_pixels", "max_pixels"}}
-        unknown = set(image_kwargs) - set(pixels)
-        if unknown:
-            raise TypeError(f"harness_vlm: unknown model_args {sorted(unknown)}")
-        self._model, self.processor = load_model_and_processor(
-            pretrained, device=self._device, dtype=dtype, attn_implementation=attn_implementation, **pixels
-        )
-        self._tokenizer = self.processor.tokenizer
+        self._rank = rank
+        self._world_size = world_size
         self.batch_size_per_gpu = int(batch_size)
         self.system_prompt = system_prompt
         self.seed = int(seed)
         if image_ablation not in (None, "", "none", "black"):
-            raise ValueError(f"harness_vlm: image_ablation must be 'black' or unset, got {image_ablation!r}")
+            raise ValueError(
+                f"{type(self).__name__}: image_ablation must be 'black' or unset, got {image_ablation!r}"
+            )
         # "black": every image replaced by an all-black one of the same size, to measure how much
         # of a score depends on seeing the image.
         self.image_ablation = image_ablation if image_ablation in ("black",) else None
@@ -92,37 +119,19 @@ class HarnessVLM(lmms):
         if not self.keep_loaded:
             super().clean()
 
-    # lmms-eval reads these properties.
-    @property
-    def model(self) -> Any:
-        return self._model
-
-    @property
-    def tokenizer(self) -> Any:
-        return self._tokenizer
-
     @property
     def batch_size(self) -> int:
         return self.batch_size_per_gpu
 
-    @property
-    def device(self) -> torch.device:
-        return self._device
-
     def loglikelihood(self, requests: list[Instance]) -> list[tuple[float, bool]]:
-        raise NotImplementedError("harness_vlm only generates (output_type: generate_until)")
+        raise NotImplementedError(f"{type(self).__name__} only generates (output_type: generate_until)")
 
     def generate_until_multi_round(self, requests: list[Instance]) -> list[str]:
-        raise NotImplementedError("harness_vlm does not support multi-round generation")
+        raise NotImplementedError(f"{type(self).__name__} does not support multi-round generation")
 
-    def _messages(self, context: str, images: list[Image.Image]) -> list[dict[str, Any]]:
-        content: list[dict[str, Any]] = [{"type": "image"} for _ in images]
-        content.append({"type": "text", "text": context.replace("<image>", "").strip()})
-        messages: list[dict[str, Any]] = []
-        if self.system_prompt:
-            messages.append({"role": "system", "content": self.system_prompt})
-        messages.append({"role": "user", "content": content})
-        return messages
+    def generate(self, batch: list[Request], settings: Settings) -> list[str]:
+        """The answers to one batch of requests under one set of settings, cut at `settings.until`."""
+        raise NotImplementedError
 
     def generate_until(self, requests: list[Instance]) -> list[str]:
         results: list[str | None] = [None] * len(requests)
@@ -133,13 +142,16 @@ class HarnessVLM(lmms):
             done = sum(r is not None for r in results)
             if done and self.rank == 0:
                 eval_logger.info(
-                    f"harness_vlm: {done} of {len(requests)} responses from the journal of an earlier run"
+                    f"{type(self).__name__}: {done} of {len(requests)} responses from the journal of an earlier run"
                 )
         todo = [i for i, r in enumerate(results) if r is None]
         pbar = tqdm(total=len(requests), initial=len(requests) - len(todo), disable=self.rank != 0,
-                    desc="harness_vlm generating")  # fmt: skip
+                    desc=f"{self.engine} generating")  # fmt: skip
         for batch in settings_batches(requests, todo, self.batch_size):
-            answers = self._generate_batch([requests[i] for i in batch])
+            chunk = [requests[i] for i in batch]
+            answers = self.generate(
+                [self._request(req) for req in chunk], Settings.from_gen_kwargs(chunk[0].args[1])
+            )
             for i, answer in zip(batch, answers, strict=True):
                 results[i] = answer
             if self.journal is not None:
@@ -148,8 +160,24 @@ class HarnessVLM(lmms):
         pbar.close()
         missing = [i for i, r in enumerate(results) if r is None]
         if missing:
-            raise RuntimeError(f"harness_vlm: no response for requests {missing[:5]}")
+            raise RuntimeError(f"{type(self).__name__}: no response for requests {missing[:5]}")
         return [str(r) for r in results]
+
+    def _request(self, req: Instance) -> Request:
+        context, _gen_kwargs, doc_to_visual, doc_id, task, split = req.args
+        doc = self.task_dict[task][split][doc_id]
+        images = visual_images(doc_to_visual(doc), f"{task} document {doc_id}")
+        if self.image_ablation == "black":
+            images = [Image.new("RGB", v.size) for v in images]
+        content: list[dict[str, Any]] = [{"type": "image"} for _ in images]
+        content.append({"type": "text", "text": context.replace("<image>", "").strip()})
+        messages: list[dict[str, Any]] = []
+        if self.system_prompt:
+            messages.append({"role": "system", "content": self.system_prompt})
+        messages.append({"role": "user", "content": content})
+        # What a sampled answer is seeded by: the document's own seed or id, never its batch.
+        key = str(doc.get("sample_seed") or doc.get("item_id") or f"{task}:{split}:{doc_id}")
+        return Request(messages, images, key)
 
     def _request_key(self, req: Instance) -> str:
         context, gen_kwargs, _visual, doc_id, task, split = req.args
@@ -172,45 +200,86 @@ class HarnessVLM(lmms):
         hashes = self._hashes[(task, split)]
         return None if hashes is None else hashes[doc_id]
 
-    def _generate_batch(self, chunk: list[Instance]) -> list[str]:
-        texts, visuals, keys = [], [], []
-        gen_kwargs: dict[str, Any] = {}
-        for req in chunk:
-            context, gen_kwargs, doc_to_visual, doc_id, task, split = req.args
-            doc = self.task_dict[task][split][doc_id]
-            images = visual_images(doc_to_visual(doc), f"{task} document {doc_id}")
-            if self.image_ablation == "black":
-                images = [Image.new("RGB", v.size) for v in images]
-            texts.append(
-                self.processor.apply_chat_template(
-                    [self._messages(context, images)], add_generation_prompt=True, tokenize=False
-                )[0]
-            )
-            visuals.append(images)
-            # What a sampled answer is seeded by: the document's own seed or id, never its batch.
-            keys.append(str(doc.get("sample_seed") or doc.get("item_id") or f"{task}:{split}:{doc_id}"))
 
-        kwargs = dict(gen_kwargs)
-        until = kwargs.pop("until", None) or []
-        until = [until] if isinstance(until, str) else list(until)
-        temperature = float(kwargs.pop("temperature", 0) or 0)
-        do_sample = _as_bool(kwargs.pop("do_sample", temperature > 0)) and temperature > 0
+def cut_at_stops(text: str, until: list[str]) -> str:
+    for stop in until:
+        text = text.split(stop)[0]
+    return text
+
+
+class HarnessVLM(GeneratorBase):
+    """Greedy or sampled generation with a Hugging Face Qwen2.5-VL-family model; batches with left
+    padding."""
+
+    engine = "hf"
+
+    def __init__(
+        self,
+        pretrained: str,
+        device: str | None = None,
+        device_map: str | None = None,
+        batch_size: int | str = 1,
+        dtype: str = "auto",
+        attn_implementation: str | None = None,
+        system_prompt: str | None = None,
+        seed: int | str = 0,
+        image_ablation: str | None = None,
+        journal: str | None = None,
+        **image_kwargs: Any,
+    ) -> None:
+        use_cpu = (device or device_map or "").startswith("cpu") or not torch.cuda.is_available()
+        self.accelerator = Accelerator(cpu=use_cpu)
+        super().__init__(
+            self.accelerator.process_index, self.accelerator.num_processes, batch_size, system_prompt, seed,
+            image_ablation, journal,
+        )  # fmt: skip
+        self._device = self.accelerator.device
+        if device and device.startswith("cuda:") and self.accelerator.num_processes == 1:
+            self._device = torch.device(device)  # one process: the GPU asked for, not accelerate's first
+        pixels = {k: int(v) for k, v in image_kwargs.items() if k in {"min_pixels", "max_pixels"}}
+        unknown = set(image_kwargs) - set(pixels)
+        if unknown:
+            raise TypeError(f"harness_vlm: unknown model_args {sorted(unknown)}")
+        self._model, self.processor = load_model_and_processor(
+            pretrained, device=self._device, dtype=dtype, attn_implementation=attn_implementation, **pixels
+        )
+        self._tokenizer = self.processor.tokenizer
+
+    # lmms-eval reads these properties.
+    @property
+    def model(self) -> Any:
+        return self._model
+
+    @property
+    def tokenizer(self) -> Any:
+        return self._tokenizer
+
+    @property
+    def device(self) -> torch.device:
+        return self._device
+
+    def generate(self, batch: list[Request], settings: Settings) -> list[str]:
+        texts = [
+            self.processor.apply_chat_template([r.messages], add_generation_prompt=True, tokenize=False)[0]
+            for r in batch
+        ]
         generate_kwargs: dict[str, Any] = {
-            "max_new_tokens": int(kwargs.pop("max_new_tokens", DEFAULT_MAX_NEW_TOKENS)),
-            "do_sample": do_sample,
+            "max_new_tokens": settings.max_new_tokens,
             "pad_token_id": self.tokenizer.pad_token_id,
             "eos_token_id": self.tokenizer.eos_token_id,
+            # Greedy decoding's arguments either way: a sampled answer is greedy decoding over logits
+            # perturbed by each request's own seeded noise (harness.models.sampling), so the whole
+            # batch is generated at once and each answer is the same whatever batch, rank or
+            # schedule it is in.
+            "do_sample": False,
+            "top_p": None,
+            "top_k": None,
+            "temperature": None,
         }
-        # Greedy decoding's arguments either way: a sampled answer is greedy decoding over logits
-        # perturbed by each request's own seeded noise (harness.models.sampling), so the whole batch
-        # is generated at once and each answer is the same whatever batch, rank or schedule it is in.
-        generate_kwargs.update(do_sample=False, top_p=None, top_k=None, temperature=None)
-        if do_sample:
-            top_p = float(kwargs["top_p"]) if kwargs.get("top_p") is not None else None
-            seeds = [row_seed(self.seed, key) for key in keys]
-            generate_kwargs["logits_processor"] = seeded_sampling(seeds, temperature, top_p)
-        answers = self._generate(texts, visuals, generate_kwargs, until)
-        return answers
+        if settings.temperature > 0:
+            seeds = [row_seed(self.seed, r.key) for r in batch]
+            generate_kwargs["logits_processor"] = seeded_sampling(seeds, settings.temperature, settings.top_p)
+        return self._generate(texts, [r.images for r in batch], generate_kwargs, settings.until)
 
     def _inputs(self, texts: list[str], visuals: list[list[Image.Image]]) -> dict[str, torch.Tensor]:
         images = [img for group in visuals for img in group]
@@ -240,13 +309,9 @@ class HarnessVLM(lmms):
     ) -> list[str]:
         """The text returned to lmms-eval for each generated answer, cut at the first stop string
         (subclasses append payloads after this)."""
-        out = []
-        for answer in self.processor.batch_decode(answers, skip_special_tokens=True):
-            for stop in until:
-                if stop:
-                    answer = answer.split(stop)[0]
-            out.append(answer)
-        return out
+        return [
+            cut_at_stops(a, until) for a in self.processor.batch_decode(answers, skip_special_tokens=True)
+        ]
 
 
 def settings_batches(requests: list[Instance], todo: list[int], size: int) -> list[list[int]]:

@@ -16,6 +16,7 @@ def manifests() -> list[Any]:
 
     return [
         ModelManifest(model_id="harness_vlm", simple_class_path="harness.lmms.plugin.HarnessVLM"),
+        ModelManifest(model_id="harness_vllm", simple_class_path="harness.lmms.vllm_plugin.HarnessVLLM"),
         ModelManifest(
             model_id="harness_cmab", simple_class_path="harness.difficulty.cmab_plugin.HarnessCMAB"
         ),

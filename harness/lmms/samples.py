@@ -45,6 +45,7 @@ def samples_to_records(
     identity: ModelIdentity,
     gen_config_hash: str,
     task_version: str,
+    engine: str = "",
 ) -> pd.DataFrame:
     """One validated record per sample, ordered by item_id (so runs compare row for row)."""
     rows = []
@@ -62,6 +63,7 @@ def samples_to_records(
                 "weights_hash": identity.weights_hash,
                 "gen_config_hash": gen_config_hash,
                 "task_version": task_version,
+                "engine": engine,
                 "meta": json.dumps(meta, sort_keys=True),
             }
         )

@@ -100,3 +100,20 @@ def test_every_field_documents_itself() -> None:
         if isinstance(obj, type) and name.endswith("Config"):
             for f in dataclasses.fields(obj):
                 assert f.metadata.get("help"), f"{name}.{f.name} has no help text"
+
+
+@pytest.mark.parametrize("stage", ["ScorePismConfig", "ScoreCmabConfig"])
+def test_scoring_a_judge_needed_task_without_a_judge_is_refused(
+    stage: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Without a judge, MM-Vet's answers are all unscored: a difficulty table of nothing but
+    'unscored' tiers, an hour of scoring later. Refused unless asked for."""
+    for var in ("HARNESS_JUDGE_URL", "HARNESS_JUDGE_MODEL"):
+        monkeypatch.delenv(var, raising=False)
+    config = getattr(api, stage)
+    with pytest.raises(api.InputError, match=r"--task harness_mmvet: MM-Vet answers need a judge.*--allow-unscored"):
+        config(task="harness_mmvet", out=tmp_path)
+    assert config(task="harness_mmvet", out=tmp_path, allow_unscored=True).allow_unscored
+    judged = config(task="harness_mmvet", out=tmp_path, judge_url="http://127.0.0.1:8000/v1", judge_model="j")
+    assert judged.judge_model == "j"
+    config(task="harness_synth_mmvet", out=tmp_path)  # rule-scored: nothing to refuse

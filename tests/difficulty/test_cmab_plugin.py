@@ -52,6 +52,27 @@ def test_model_receives_the_pixels_of_the_plain_pil_path(cmab: HarnessCMAB, tiny
     assert stats["image_tokens"] == 12 and stats["pre_image_text_tokens"] > 0
 
 
+def test_every_image_of_a_request_counts_as_image_tokens(cmab: HarnessCMAB, tiny_model: Path) -> None:
+    """Image positions are `input_ids == image_token_id`, so a two-image row (MMMU) counts both
+    images' tokens: exactly the processor's own count for the two images."""
+    images = [_image(), Image.new("RGB", (56, 84), (20, 40, 200))]
+    [response] = cmab.generate_until([_request(cmab, images)])
+    _answer, stats = split_payload(response)
+    processor = load_processor(tiny_model)
+    content: list[dict[str, Any]] = [
+        {"type": "image"},
+        {"type": "image"},
+        {"type": "text", "text": "What color?"},
+    ]
+    text = processor.apply_chat_template([{"role": "user", "content": content}], add_generation_prompt=True)
+    inputs = processor(text=[text], images=images, return_tensors="pt")
+    both = int((inputs["input_ids"] == cmab.model.config.image_token_id).sum())
+    merge = processor.image_processor.merge_size
+    each = [int(thw.prod()) // merge**2 for thw in inputs["image_grid_thw"]]
+    assert stats is not None and stats["image_tokens"] == both == sum(each)
+    assert each[0] == 12 and each[1] > 0  # the first image alone: 12, as in the single-image test
+
+
 def test_pre_scaled_tensors_are_refused(cmab: HarnessCMAB) -> None:
     scaled = torch.from_numpy(np.asarray(_image(), dtype=np.float32) / 255.0)
     with pytest.raises(TypeError, match="PIL images only"):

@@ -52,6 +52,24 @@ def test_seeded_per_item_ratio_and_attempt(masker: str) -> None:
         assert not np.array_equal(a, c)
 
 
+def test_seed_of_the_first_image_is_the_single_image_seed() -> None:
+    """Image 0 of an item keeps the seed PISM used before items had several images, so single-image
+    results do not change; every other image has a seed of its own."""
+    import hashlib
+
+    legacy = int.from_bytes(hashlib.sha256(b"item1|0.3000|2").digest()[:8], "little")
+    assert mask_seed("item1", 0.3, 2) == mask_seed("item1", 0.3, 2, 0) == legacy
+    seeds = {mask_seed("item1", 0.3, 2, i) for i in range(7)}
+    assert len(seeds) == 7
+    img = _image("RGB")
+    assert np.array_equal(np.array(apply_mask(img, "pixels", 0.3, "item1", 2)),
+                          np.array(apply_mask(img, "pixels", 0.3, "item1", 2, index=0)))  # fmt: skip
+    assert not np.array_equal(np.array(apply_mask(img, "pixels", 0.3, "item1", 2, index=1)),
+                              np.array(apply_mask(img, "pixels", 0.3, "item1", 2)))  # fmt: skip
+    with pytest.raises(ValueError, match="image index"):
+        mask_seed("item1", 0.3, 2, -1)
+
+
 @pytest.mark.parametrize("mode", ["RGB", "RGBA", "L", "P", "1", "I;16", "CMYK"])
 @pytest.mark.parametrize("masker", MASKERS)
 def test_any_mode_gives_rgb_of_the_same_size(mode: str, masker: str) -> None:
@@ -87,3 +105,18 @@ def test_bad_ratio_and_masker() -> None:
         make_mask(np.zeros((4, 4, 3), np.uint8), "rect", 1.5, 0)
     with pytest.raises(ValueError, match="unknown masker"):
         make_mask(np.zeros((4, 4, 3), np.uint8), "blur", 0.5, 0)
+
+
+def test_semantic_copies_are_one_mask_and_the_table_says_so() -> None:
+    """The semantic masker hides the most salient cells: on an image without ties its K copies are
+    one mask, a documented choice each difficulty table records (`pism_copies`)."""
+    from harness.difficulty.maskers import COPIES
+
+    pixels = np.random.default_rng(0).integers(0, 255, (56, 70, 3), dtype=np.uint8)
+    masks = [make_mask(pixels, "semantic", 0.3, seed=mask_seed("item", 0.3, k)) for k in range(4)]
+    assert all((m == masks[0]).all() for m in masks)
+    assert not (
+        make_mask(pixels, "patches", 0.3, seed=mask_seed("item", 0.3, 0))
+        == make_mask(pixels, "patches", 0.3, seed=mask_seed("item", 0.3, 1))
+    ).all()
+    assert COPIES["semantic"].startswith("one mask") and set(COPIES) == set(MASKERS)

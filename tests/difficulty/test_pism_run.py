@@ -57,6 +57,11 @@ def test_table_is_keyed_by_item_with_content_hash(adaptive: pd.DataFrame) -> Non
     assert adaptive["item_id"].is_unique and len(adaptive) == N_ITEMS
     assert adaptive["content_hash"].str.len().eq(16).all()
     assert set(adaptive["pism_tier"]) <= {"easy", "medium", "hard", "unsolved"}
+    # What the K copies are is part of the table (the semantic masker's are one mask).
+    assert (
+        adaptive["pism_copies"].eq("K independent masks").all()
+        and adaptive["engine"].str.startswith("hf ").all()
+    )
 
 
 def test_rerun_redoes_nothing(adaptive: pd.DataFrame, tmp_path: Path) -> None:

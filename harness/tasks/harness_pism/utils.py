@@ -1,7 +1,7 @@
 """lmms-eval hooks of the PISM scoring task; the logic lives in harness.difficulty.pism_task."""
 
-from harness.core.images import keep_image_bytes as process_docs
 from harness.difficulty.pism_task import doc_to_text, doc_to_visual, process_results
+from harness.difficulty.source import keep_row_image_bytes as process_docs
 from harness.lmms.task_utils import count_records, mean_of_scored
 
 __all__ = [

@@ -144,7 +144,12 @@ class PISMRun:
                 row
                 for item, units in planned.items()
                 for row in expand_units(
-                    by_id[item][0], by_id[item][1], self.req.source_task, units, cfg.masker, common=common[item]
+                    by_id[item][0],
+                    by_id[item][1],
+                    self.req.source_task,
+                    units,
+                    cfg.masker,
+                    common=common[item],
                 )
             ]
             for start in range(0, len(rows), self.req.chunk_units):

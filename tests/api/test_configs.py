@@ -111,7 +111,9 @@ def test_scoring_a_judge_needed_task_without_a_judge_is_refused(
     for var in ("HARNESS_JUDGE_URL", "HARNESS_JUDGE_MODEL"):
         monkeypatch.delenv(var, raising=False)
     config = getattr(api, stage)
-    with pytest.raises(api.InputError, match=r"--task harness_mmvet: MM-Vet answers need a judge.*--allow-unscored"):
+    with pytest.raises(
+        api.InputError, match=r"--task harness_mmvet: MM-Vet answers need a judge.*--allow-unscored"
+    ):
         config(task="harness_mmvet", out=tmp_path)
     assert config(task="harness_mmvet", out=tmp_path, allow_unscored=True).allow_unscored
     judged = config(task="harness_mmvet", out=tmp_path, judge_url="http://127.0.0.1:8000/v1", judge_model="j")

@@ -27,6 +27,10 @@ PROCESSES ?= 1
 BATCH ?= 8
 # auto: CUDA when present, else CPU (or cpu, cuda, cuda:N)
 DEVICE ?= auto
+# hf, or vllm (make vllm-setup first; VLLM_URL="http://h1:8000/v1 http://h2:8000/v1" for running servers)
+ENGINE ?= hf
+VLLM_URL ?=
+_ENGINE = $(if $(filter-out hf,$(ENGINE)),--engine $(ENGINE)) $(foreach u,$(VLLM_URL),--vllm-url $(u))
 # The six benchmarks: make eval TASKS=paper6 [DATA_DIR=local copies] [DIFFICULTY=difficulty.parquet]
 #   [JUDGE_URL=http://127.0.0.1:8000/v1 JUDGE_MODEL=...]; re-score stored responses: make rescore RUN=runs/eval/<model>
 DATA_DIR ?=
@@ -86,7 +90,7 @@ $(VLLM_VENV)/.installed: $(VLLM_REQUIREMENTS)
 	touch $@
 
 eval: setup
-	$(BIN)/harness eval $(if $(MODEL),--model $(MODEL)) $(if $(TASKS),--tasks $(TASKS)) --out $(OUT) --processes $(PROCESSES) --batch-size $(BATCH) --device $(DEVICE) \
+	$(BIN)/harness eval $(if $(MODEL),--model $(MODEL)) $(if $(TASKS),--tasks $(TASKS)) --out $(OUT) --processes $(PROCESSES) --batch-size $(BATCH) --device $(DEVICE) $(_ENGINE) \
 	  $(if $(DATA_DIR),--data-dir $(DATA_DIR)) $(if $(DIFFICULTY),--difficulty $(DIFFICULTY)) $(_JUDGE)
 
 rescore: setup
@@ -94,7 +98,7 @@ rescore: setup
 
 # PISM or CMAB difficulty of a task's items with the embedded base model (or MODEL=...).
 score: setup
-	$(BIN)/harness score $(METHOD) --task $(SCORE_TASK) --out $(SCORE_OUT) --device $(DEVICE) --processes $(PROCESSES) $(if $(MODEL),--model $(MODEL)) $(if $(LIMIT),--limit $(LIMIT))
+	$(BIN)/harness score $(METHOD) --task $(SCORE_TASK) --out $(SCORE_OUT) --device $(DEVICE) --processes $(PROCESSES) $(if $(filter pism,$(METHOD)),$(_ENGINE)) $(if $(MODEL),--model $(MODEL)) $(if $(LIMIT),--limit $(LIMIT))
 
 compare: setup
 	$(BIN)/harness compare $(RUNS) --out $(COMPARE_OUT) $(if $(DIFFICULTY),--difficulty $(DIFFICULTY))

@@ -68,7 +68,7 @@ def score_pism(config: ScorePismConfig) -> ScoreResult:
                            plot_pism(table, pism, config.out), identity.name)  # fmt: skip
     # With vLLM, one process spreads the units over the servers (one per GPU with --processes).
     req = ScoreRequest(model_path=model_path, model_name=identity.name, source_task=config.task, out=config.out,
-                       config=pism, full_curve=config.full_curve, wave=config.wave,
+                       config=pism, full_curve=config.full_curve, wave=config.wave, speculate=config.speculate,
                        batch_size=config.batch_size, limit=config.limit, device=resolve_device(config.device),
                        shard=parse_shard(config.shard) if config.shard else None, engine=config.engine,
                        vllm_urls=config.vllm_url, servers=config.processes)  # fmt: skip

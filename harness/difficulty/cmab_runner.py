@@ -24,13 +24,20 @@ from harness.core.files import folder_lock
 from harness.core.records import config_hash
 from harness.difficulty.cmab import CMABConfig, cmab_tier
 from harness.difficulty.cmab_task import cmab_rows
-from harness.difficulty.run_dir import RunDir, evaluate_rows, scoring_model
+from harness.difficulty.run_dir import RunDir, ScoringTask, evaluate_rows, scoring_model
 from harness.difficulty.shards import shard_dir, shard_of
 from harness.difficulty.source import load_source_docs, scoring_items
 from harness.lmms.task_utils import RECORD_METRIC
 
 CMAB_TASK = "harness_cmab"
 ROWS_FILE = "rows.parquet"  # harness/tasks/harness_cmab reads it relative to the working directory
+_STRING = datasets.Value("string")
+ROW_FEATURES = datasets.Features(
+    {
+        **{k: _STRING for k in ("item_id", "source_task", "source_doc", "prompt")},
+        "images": datasets.Sequence(datasets.Image()),  # source_row: PNG cells, in order
+    }
+)
 
 
 @dataclass
@@ -64,6 +71,7 @@ class CMABRun:
         out = shard_dir(req.out, *req.shard) if req.shard else Path(req.out)
         self.run_dir = RunDir(out, identity, "items.jsonl", "CMAB")
         self._model: Any = None  # the lmms-eval model, loaded at the first chunk
+        self.task = ScoringTask(CMAB_TASK, ROW_FEATURES, ROWS_FILE)  # built at the first chunk
 
     def model_args(self) -> str:
         """harness_cmab's model_args for this run's chunks."""
@@ -101,20 +109,11 @@ class CMABRun:
         return self.write_table(docs)
 
     def _evaluate(self, rows: list[dict[str, Any]], chunk_no: int) -> list[dict[str, Any]]:
-        string = datasets.Value("string")
-        features = datasets.Features(
-            {
-                **{k: string for k in ("item_id", "source_task", "source_doc", "prompt")},
-                "images": datasets.Sequence(datasets.Image()),  # source_row: PNG cells, in order
-            }
-        )
         cfg = self.req.config
         samples = evaluate_rows(
             rows,
-            features,
+            self.task,
             self.run_dir.out / "chunks" / f"{chunk_no:04d}-{int(time.time() * 1000)}",
-            ROWS_FILE,
-            CMAB_TASK,
             self.model(),
             f"temperature=0,do_sample=False,max_new_tokens={cfg.max_new_tokens}",
         )

@@ -146,6 +146,26 @@ class ItemState:
                 return [(ratio, k) for k in missing[:wave]]
         return []
 
+    def speculative_units(
+        self, cfg: PISMConfig, planned: list[tuple[float, int]], n: int
+    ) -> list[tuple[float, int]]:
+        """Up to `n` attempts beyond `planned` that the schedule may ask for next, for an engine that
+        would otherwise idle: alternately more attempts at the undecided ratio (needed if those
+        planned fail) and the first attempt at each higher ratio (needed if they succeed). Each unit
+        has its own seed, so an extra attempt never changes λ*; it only costs its generation."""
+        if not planned or n <= 0:
+            return []
+        ratio = planned[0][0]
+        taken = set(planned) | {(r, k) for r, got in self.outcomes.items() for k in got}
+        more = [(ratio, k) for k in range(cfg.k) if (ratio, k) not in taken]
+        higher = [(r, 0) for r in cfg.ratios if r > ratio and (r, 0) not in taken]
+        out: list[tuple[float, int]] = []
+        while (more or higher) and len(out) < n:
+            for source in (more, higher):
+                if source and len(out) < n:
+                    out.append(source.pop(0))
+        return out
+
     def result(self, cfg: PISMConfig) -> tuple[float | None, bool]:
         """(λ*, decided) from the attempts so far, scanning ratios in order (λ* None when the item
         never fails, or when it is unscored: see `unscored`)."""

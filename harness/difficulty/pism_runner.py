@@ -25,7 +25,7 @@ from harness.core.records import config_hash
 from harness.difficulty.maskers import COPIES
 from harness.difficulty.pism import ItemState, PISMConfig, exhaustive_units, summarise
 from harness.difficulty.pism_task import expand_units, unit_id
-from harness.difficulty.run_dir import RunDir, evaluate_rows, scoring_model
+from harness.difficulty.run_dir import RunDir, ScoringTask, evaluate_rows, scoring_model
 from harness.difficulty.shards import shard_dir, shard_of
 from harness.difficulty.source import load_source_docs, scoring_items
 from harness.lmms.engines import Engine, engine_for, hf_engine
@@ -33,6 +33,17 @@ from harness.lmms.task_utils import RECORD_METRIC
 
 PISM_TASK = "harness_pism"
 UNITS_FILE = "units.parquet"  # harness/tasks/harness_pism reads it relative to the working directory
+_STRING = datasets.Value("string")
+UNIT_FEATURES = datasets.Features(
+    {
+        **{k: _STRING for k in ("item_id", "pism_item_id", "pism_masker", "source_task")},
+        **{k: _STRING for k in ("source_doc", "prompt", "sample_seed")},
+        "pism_ratio": datasets.Value("float64"),
+        "pism_k": datasets.Value("int64"),
+        "pism_cell": datasets.Value("int64"),
+        "images": datasets.Sequence(datasets.Image()),  # source_row: PNG cells, in order
+    }
+)
 
 
 @dataclass
@@ -54,6 +65,9 @@ class ScoreRequest:
     device: str = "cpu"  # a concrete device (harness.models.device.resolve_device): cpu, cuda, cuda:N
     shard: tuple[int, int] | None = None  # (i, N): only the items of shard i of N (harness.difficulty.shards)
     engine: str = "hf"  # hf | vllm (harness.lmms.engines)
+    # Extra attempts that may be needed next, when fewer units are left than the engine batches:
+    # λ* and tiers unchanged, more generations, less wall time (bench_engines measures both).
+    speculate: bool = False
     vllm_urls: tuple[str, ...] = ()  # running vLLM servers; none: started for the run
     servers: int = 1  # vLLM servers started for the run (one per GPU)
 
@@ -84,6 +98,7 @@ class PISMRun:
         self.run_dir = RunDir(self.out, identity, "attempts.jsonl", "PISM")
         self._model: Any = None  # the lmms-eval model, loaded at the first round
         self.engine: Engine | None = None  # set while the run runs
+        self.task = ScoringTask(PISM_TASK, UNIT_FEATURES, UNITS_FILE)  # built at the first round
 
     def load_states(self, item_ids: list[str]) -> dict[str, ItemState]:
         states = {i: ItemState(i) for i in item_ids}
@@ -99,7 +114,15 @@ class PISMRun:
                 i: [u for u in exhaustive_units(cfg) if u[1] not in s.outcomes.get(u[0], {})]
                 for i, s in states.items()
             }
-        return {i: s.next_units(cfg, self.req.wave) for i, s in states.items()}
+        planned = {i: s.next_units(cfg, self.req.wave) for i, s in states.items()}
+        if self.req.speculate:
+            # Fill the engine's batch when few units are left (a round's tail would leave it idle).
+            open_items = [i for i, units in planned.items() if units]
+            room = self.model().batch_size - sum(len(u) for u in planned.values())
+            if open_items and room > 0:
+                for i in open_items:
+                    planned[i] += states[i].speculative_units(cfg, planned[i], room // len(open_items))
+        return planned
 
     def run(self) -> pd.DataFrame:
         with folder_lock(self.out, "harness score pism"):  # a second run on this folder is refused
@@ -164,24 +187,11 @@ class PISMRun:
 
     def _evaluate(self, rows: list[dict[str, Any]], round_no: int) -> list[dict[str, Any]]:
         """One lmms-eval evaluation of the round's units; appends each attempt to attempts.jsonl."""
-        string = datasets.Value("string")
-        features = datasets.Features(
-            {
-                **{k: string for k in ("item_id", "pism_item_id", "pism_masker", "source_task")},
-                **{k: string for k in ("source_doc", "prompt", "sample_seed")},
-                "pism_ratio": datasets.Value("float64"),
-                "pism_k": datasets.Value("int64"),
-                "pism_cell": datasets.Value("int64"),
-                "images": datasets.Sequence(datasets.Image()),  # source_row: PNG cells, in order
-            }
-        )
         cfg = self.req.config
         samples = evaluate_rows(
             rows,
-            features,
+            self.task,
             self.out / "rounds" / f"{round_no:03d}-{int(time.time() * 1000)}",
-            UNITS_FILE,
-            PISM_TASK,
             self.model(),
             f"temperature={cfg.temperature},do_sample=True,max_new_tokens={cfg.max_new_tokens}",
         )

@@ -17,9 +17,9 @@ chat template; vLLM renders it with the same template.
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import io
-from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import httpx
@@ -102,8 +102,7 @@ class HarnessVLLM(GeneratorBase):
             raise ValueError("harness_vllm: base_url is empty")
         self.served_model = model
         self.concurrency = int(concurrency)
-        self._client = httpx.Client(timeout=float(timeout))
-        self._pool = ThreadPoolExecutor(max_workers=self.concurrency * len(self.urls))
+        self.timeout = float(timeout)
 
     @property
     def batch_size(self) -> int:
@@ -112,21 +111,34 @@ class HarnessVLLM(GeneratorBase):
         return max(self.batch_size_per_gpu, self.concurrency * len(self.urls))
 
     def generate(self, batch: list[Request], settings: Settings) -> list[str]:
-        # Request i goes to server i mod n: the answer does not depend on which server answers.
-        futures = [
-            self._pool.submit(self._complete, self.urls[i % len(self.urls)], r, settings)
-            for i, r in enumerate(batch)
-        ]
-        return [cut_at_stops(f.result(), settings.until) for f in futures]
+        return asyncio.run(self._generate(batch, settings))
 
-    def _complete(self, url: str, request: Request, settings: Settings) -> str:
+    async def _generate(self, batch: list[Request], settings: Settings) -> list[str]:
+        # asyncio rather than threads: a thread per request in flight on one httpx.Client hung and
+        # then failed ("Bad file descriptor") beyond its 100 pooled connections (bench_engines).
+        in_flight = self.concurrency * len(self.urls)
+        limits = httpx.Limits(max_connections=in_flight, max_keepalive_connections=in_flight)
+        slots = asyncio.Semaphore(in_flight)
+        async with httpx.AsyncClient(timeout=self.timeout, limits=limits) as client:
+
+            async def one(i: int, request: Request) -> str:
+                async with slots:
+                    # Request i goes to server i mod n: which server answers does not change the answer.
+                    return await self._complete(client, self.urls[i % len(self.urls)], request, settings)
+
+            answers = await asyncio.gather(*(one(i, r) for i, r in enumerate(batch)))
+        return [cut_at_stops(a, settings.until) for a in answers]
+
+    async def _complete(
+        self, client: httpx.AsyncClient, url: str, request: Request, settings: Settings
+    ) -> str:
         payload = chat_payload(request, settings, self.served_model, self.seed)
         if settings.until:
             payload["stop"] = settings.until
         try:
-            response = self._client.post(f"{url}/chat/completions", json=payload)
+            response = await client.post(f"{url}/chat/completions", json=payload)
         except httpx.HTTPError as e:
-            raise VLLMRequestError(f"harness_vllm: request {request.key!r} to {url} failed: {e}") from e
+            raise VLLMRequestError(f"harness_vllm: request {request.key!r} to {url} failed: {e!r}") from e
         if response.status_code != 200:
             raise VLLMRequestError(
                 f"harness_vllm: {url} answered {response.status_code} to request {request.key!r}: "
@@ -134,9 +146,3 @@ class HarnessVLLM(GeneratorBase):
             )
         choice = response.json()["choices"][0]
         return str(choice["message"].get("content") or "")
-
-    def clean(self) -> None:
-        super().clean()
-        if not self.keep_loaded:
-            self._pool.shutdown(wait=False)
-            self._client.close()

@@ -192,3 +192,15 @@ def test_adaptive_equals_exhaustive_with_unscored_attempts(wave: int) -> None:
             assert adaptive[item][key] == exhaustive[item][key], item
     tiers = [row["pism_tier"] for row in adaptive.values()]
     assert 0 < tiers.count("unscored") < len(items)
+
+
+def test_speculative_units_alternate_more_attempts_and_higher_ratios() -> None:
+    from harness.difficulty.pism import ItemState, PISMConfig
+
+    cfg = PISMConfig(ratios=(0.0, 0.5, 0.9), k=4, tau=0.25)
+    state = ItemState("x")
+    state.record(0.0, 0, True)  # λ = 0 passes; λ = 0.5 is next
+    planned = state.next_units(cfg)
+    assert planned == [(0.5, 0)]
+    assert state.speculative_units(cfg, planned, 4) == [(0.5, 1), (0.9, 0), (0.5, 2), (0.5, 3)]
+    assert state.speculative_units(cfg, planned, 0) == [] and state.speculative_units(cfg, [], 3) == []

@@ -162,3 +162,17 @@ def test_two_processes_and_merged_shards_give_the_one_process_table(
         assert part.out == tmp_path / "jobs" / "shards" / f"{i}-of-2" and 0 < len(part.table) < N_ITEMS
     merged = merge_scores(MergeScoresConfig(out=tmp_path / "jobs", method="pism"))
     assert merged.table[KEYS].equals(adaptive[KEYS])
+
+
+def test_speculative_attempts_change_nothing_but_the_cost(adaptive: pd.DataFrame, tmp_path: Path) -> None:
+    """Filling the tail rounds' idle batch slots with attempts that may be needed next: the same λ*
+    and tiers (every unit has its own seed), more generations, fewer rounds."""
+    req = _request(tmp_path, full_curve=False)
+    req.speculate, req.batch_size = True, 16
+    fast = PISMRun(req).run()
+    assert fast[KEYS].equals(adaptive[KEYS])
+    assert fast["pism_generations"].sum() > adaptive["pism_generations"].sum()
+    rounds = len(list((tmp_path / "rounds").iterdir()))
+    plain = PISMRun(_request(tmp_path / "plain", full_curve=False))
+    plain.run()
+    assert rounds < len(list((tmp_path / "plain" / "rounds").iterdir()))

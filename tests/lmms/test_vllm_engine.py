@@ -188,3 +188,22 @@ def test_eval_on_vllm_through_lmms_eval_records_the_engine(servers: list[str], t
     assert records["response"].str.len().gt(0).all() and records["score"].notna().all()
     summary = (tmp_path / MODEL / "harness_synth_mmstar" / "summary.json").read_text()
     assert "harness_vllm" in summary and "base_url=" in summary  # lmms-eval ran the vLLM plugin
+
+
+def test_more_requests_in_flight_than_a_connection_pool_holds(servers: list[str]) -> None:
+    """With a thread per request on one httpx.Client, 256 requests in flight (beyond its 100 pooled
+    connections; 224-px images, 48 new tokens) hung and then failed with "Bad file descriptor"."""
+    many = [{"item_id": f"m{i}", "image": Image.new("RGB", (224, 224), (i % 255, 90, 200 - i % 200))}
+            for i in range(256)]  # fmt: skip
+    gen = {"temperature": 0.7, "do_sample": True, "max_new_tokens": 48}
+    requests = [
+        Instance("generate_until", (f"Question {i}: what colour?", dict(gen), lambda doc: [doc["image"]], i, "t", "test"),
+                 i, {"task": "t", "doc_id": i, "repeats": 1})
+        for i in range(len(many))
+    ]  # fmt: skip
+    wide = HarnessVLLM(base_url=servers[0], model=MODEL, seed=5, concurrency=256)
+    narrow = HarnessVLLM(base_url=servers[0], model=MODEL, seed=5, concurrency=8)
+    for client in (wide, narrow):
+        client.task_dict = {"t": {"test": many}}
+    answers = wide.generate_until(requests)
+    assert len(answers) == 256 and answers[:8] == narrow.generate_until(requests[:8])

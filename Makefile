@@ -131,8 +131,9 @@ grpo-demo: setup
 gpu-check: setup
 	$(BIN)/python benchmarks/gpu_check.py
 
-# Every benchmark in one run, which rewrites BENCHMARKS.md (~40 min); QUICK=1 checks they all run (~6 min).
-bench: setup
+# Every benchmark in one run, which rewrites BENCHMARKS.md (~50 min; the engines benchmark needs vLLM:
+# vllm-setup); QUICK=1 checks they all run (~8 min).
+bench: setup vllm-setup
 	$(BIN)/python benchmarks/run_all.py $(if $(QUICK),--quick)
 
 # The whole suite (~7 min on 2 cores), and the edit-test loop (~1.5 min): no model generation beyond

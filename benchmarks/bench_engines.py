@@ -46,10 +46,11 @@ RAW_UNITS = 256
 
 
 def pism(args: argparse.Namespace, name: str, engine: str, batch: int, items: int, full: bool,
-         urls: list[str]) -> tuple[pd.DataFrame, float, Path]:  # fmt: skip
+         urls: list[str], speculate: bool = False) -> tuple[pd.DataFrame, float, Path]:  # fmt: skip
     out = args.out / name
     req = ScoreRequest(str(ensure_embedded_model(MODEL)), MODEL, args.task, out, PISMConfig(), full_curve=full,
-                       batch_size=batch, limit=items, device="cpu", engine=engine, vllm_urls=tuple(urls))  # fmt: skip
+                       batch_size=batch, limit=items, device="cpu", engine=engine, vllm_urls=tuple(urls),
+                       speculate=speculate)  # fmt: skip
     start = time.perf_counter()
     df = PISMRun(req).run()
     return df, time.perf_counter() - start, out
@@ -128,6 +129,7 @@ def engine_arms(args: argparse.Namespace, engine: str, urls: list[str]) -> dict[
     full, _, full_out = pism(
         args, f"{engine}-exhaustive", engine, args.batch, args.exhaustive_items, True, urls
     )
+    fast, fast_s, _ = pism(args, f"{engine}-speculative", engine, args.batch, args.items, False, urls, True)
     attempts = read_jsonl(out / "attempts.jsonl")
     units = unit_inputs(args, attempts)
     raw = raw_hf(units, args.batch) if engine == "hf" else raw_vllm(units, urls)
@@ -146,6 +148,11 @@ def engine_arms(args: argparse.Namespace, engine: str, urls: list[str]) -> dict[
         "adaptive_generations_on_subset": int(subset["pism_generations"].sum()),
         "oracle_minimum_on_subset": int(sum(oracle.values())),
         "identical_to_exhaustive": bool(subset[KEYS].equals(full[KEYS])),
+        "speculative": {
+            "generations": int(fast["pism_generations"].sum()),
+            "seconds": fast_s,
+            "identical": bool(fast[KEYS].equals(adaptive[KEYS])),
+        },
         "tiers": adaptive["pism_tier"].value_counts().to_dict(),
     }
 
@@ -202,6 +209,12 @@ def section(r: dict[str, Any]) -> str:
                      f"({e['overhead_ratio']:.2f}x)",
                      f"{e['adaptive_generations_on_subset']:,} / {e['oracle_minimum_on_subset']:,}",
                      "yes" if e["identical_to_exhaustive"] else "NO"])  # fmt: skip
+    spec = table(["engine", "generations (off / on)", "wall s (off / on)", "λ* and tiers"], "lrrl", [
+        [engine, f"{r[engine]['generations']:,} / {r[engine]['speculative']['generations']:,}",
+         f"{r[engine]['seconds']:.0f} / {r[engine]['speculative']['seconds']:.0f}",
+         "identical" if r[engine]["speculative"]["identical"] else "DIFFERENT"]
+        for engine in ("hf", "vllm")
+    ])  # fmt: skip
     body = table(["arm", "items", "generations", "wall s", "generations/s", "vs one at a time",
                   "per generation: PISM / raw engine", f"adaptive / oracle ({r['vllm']['exhaustive_items']} items)",
                   "= exhaustive tiers"], "lrrrrrrrl", rows)  # fmt: skip
@@ -216,6 +229,11 @@ vLLM: all requests in flight at once). Oracle: per item, from the exhaustive swe
 attempts up to the first success at each passing ratio plus K at the failing one.
 
 {body}
+
+Speculative next attempts (`--speculate`: the idle slots of each round's last batch filled with attempts the schedule
+may ask for next), adaptive, the same {r["items"]} items:
+
+{spec}
 
 {r["headline"]["figure"]} (target: {r["headline"]["target"]}: **{"met" if r["headline"]["met"] else "NOT met"}**).
 """

@@ -50,6 +50,9 @@ BENCHES = (
           "batched seeded sampling vs one request at a time"),
     Bench("pism", "bench_pism.py", ("--items", "64", "--workers", "2"), ("--items", "4", "--workers", "2"),
           "PISM adaptive vs exhaustive"),
+    Bench("engines", "bench_engines.py", ("--items", "200"),
+          ("--items", "4", "--exhaustive-items", "2", "--today-items", "2"),
+          "PISM on each engine (HF batch 1, HF batched, vLLM)"),
     Bench("grpo", "grpo_tiny.py", ("--steps", "600"), ("--steps", "4"),
           "GRPO on the embedded model"),
 )  # fmt: skip

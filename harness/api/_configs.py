@@ -127,7 +127,8 @@ class ScorePismConfig(StageConfig):
     batch_size: int = option(8, "Requests per generation batch.", min=1)
     wave: int = option(1, "Attempts per item per round in the adaptive schedule.", min=1)
     speculate: bool = option(
-        False, "Fill idle batch slots with attempts the schedule may need next (same λ*, more generations)."
+        False,
+        "Fill each round's last batch with attempts the schedule may need next (same λ*, more generations).",
     )
     max_new_tokens: int = option(48, "Tokens generated per attempt.", min=1)
     device: str = option("auto", _DEVICE_HELP)

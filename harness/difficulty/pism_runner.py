@@ -116,13 +116,21 @@ class PISMRun:
             }
         planned = {i: s.next_units(cfg, self.req.wave) for i, s in states.items()}
         if self.req.speculate:
-            # Fill the engine's batch when few units are left (a round's tail would leave it idle).
-            open_items = [i for i, units in planned.items() if units]
-            room = self.model().batch_size - sum(len(u) for u in planned.values())
-            if open_items and room > 0:
-                for i in open_items:
-                    planned[i] += states[i].speculative_units(cfg, planned[i], room // len(open_items))
+            self._speculate(states, planned)
         return planned
+
+    def _speculate(self, states: dict[str, ItemState], planned: dict[str, list[tuple[float, int]]]) -> None:
+        """Fill the round's last engine batch (all of it when fewer units are left than one batch):
+        those slots would be generated empty-handed anyway. One extra unit per open item in turn."""
+        batch = self.model().batch_size
+        total = sum(len(u) for u in planned.values())
+        room = -total % batch
+        extra = {i: states[i].speculative_units(self.req.config, u, room) for i, u in planned.items() if u}
+        while room > 0 and any(extra.values()):
+            for i, candidates in extra.items():
+                if candidates and room > 0:
+                    planned[i].append(candidates.pop(0))
+                    room -= 1
 
     def run(self) -> pd.DataFrame:
         with folder_lock(self.out, "harness score pism"):  # a second run on this folder is refused

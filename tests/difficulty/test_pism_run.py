@@ -122,22 +122,35 @@ def test_slices_compose_to_the_whole_run(adaptive: pd.DataFrame, tmp_path: Path)
     assert part[KEYS].equals(expected[KEYS])
 
 
-def test_one_model_load_for_every_round(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    """Every round used to be a fresh `simple_evaluate(model="harness_vlm")`, which loaded the
-    model again (and lmms-eval's clean() deleted it afterwards)."""
+def test_one_model_load_and_one_task_build_for_every_round(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Every round used to be a fresh `simple_evaluate(model="harness_vlm", tasks=["harness_pism"])`,
+    which loaded the model again (and lmms-eval's clean() deleted it afterwards) and built the task
+    again from its YAML and the round's parquet."""
+    import lmms_eval.evaluator
+    import lmms_eval.tasks
+
     from harness.lmms import plugin
 
     loads: list[str] = []
-    real = plugin.load_model_and_processor
+    builds: list[object] = []
+    real, real_tasks = plugin.load_model_and_processor, lmms_eval.tasks.get_task_dict
 
     def counted(path: str, **kwargs: object) -> object:
         loads.append(path)
         return real(path, **kwargs)
 
+    def counted_tasks(names: list[object], *args: object, **kwargs: object) -> object:
+        builds.extend(n for n in names if isinstance(n, str))  # a built Task object is not a build
+        return real_tasks(names, *args, **kwargs)
+
     monkeypatch.setattr(plugin, "load_model_and_processor", counted)
+    monkeypatch.setattr(lmms_eval.tasks, "get_task_dict", counted_tasks)
+    monkeypatch.setattr(lmms_eval.evaluator, "get_task_dict", counted_tasks)  # its own reference
     table = PISMRun(_request(tmp_path, full_curve=False, limit=3)).run()
     rounds = list((tmp_path / "rounds").iterdir())
-    assert len(rounds) > 1 and len(loads) == 1, (len(rounds), loads)
+    assert len(rounds) > 1 and len(loads) == 1 and builds.count("harness_pism") == 1, (len(rounds), loads, builds)
     assert len(table) == 3
 
 

@@ -150,7 +150,11 @@ def test_one_model_load_and_one_task_build_for_every_round(
     monkeypatch.setattr(lmms_eval.evaluator, "get_task_dict", counted_tasks)  # its own reference
     table = PISMRun(_request(tmp_path, full_curve=False, limit=3)).run()
     rounds = list((tmp_path / "rounds").iterdir())
-    assert len(rounds) > 1 and len(loads) == 1 and builds.count("harness_pism") == 1, (len(rounds), loads, builds)
+    assert len(rounds) > 1 and len(loads) == 1 and builds.count("harness_pism") == 1, (
+        len(rounds),
+        loads,
+        builds,
+    )
     assert len(table) == 3
 
 

@@ -11,10 +11,10 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from lmms_eval.api.instance import Instance
 from PIL import Image
 
 from harness.lmms.plugin import HarnessVLM
+from tests.lmms.requests import image_requests
 
 SAMPLED = {"temperature": 1.0, "do_sample": True, "max_new_tokens": 12}
 DOCS = [{"item_id": f"u{i}", "image": Image.new("RGB", (56 + 14 * (i % 3), 56), (30 * i, 90, 200 - 20 * i))}
@@ -28,20 +28,11 @@ def vlm(tiny_model: Path) -> HarnessVLM:
     return model
 
 
-def _requests(order: list[int], gen_kwargs: dict[str, Any]) -> list[Instance]:
-    return [
-        Instance("generate_until", (f"What is shown in picture {i}?", dict(gen_kwargs),
-                                    lambda doc: [doc["image"]], i, "t", "test"),
-                 i, {"task": "t", "doc_id": i, "repeats": 1})
-        for i in order
-    ]  # fmt: skip
-
-
 def _answers(
     vlm: HarnessVLM, batch: int, order: list[int], gen_kwargs: dict[str, Any] = SAMPLED
 ) -> dict[int, str]:
     vlm.batch_size_per_gpu = batch
-    answers = vlm.generate_until(_requests(order, gen_kwargs))
+    answers = vlm.generate_until(image_requests(order, gen_kwargs))
     return dict(zip(order, answers, strict=True))
 
 

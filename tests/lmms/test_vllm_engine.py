@@ -23,7 +23,6 @@ from typing import Any
 import httpx
 import pandas as pd
 import pytest
-from lmms_eval.api.instance import Instance
 from PIL import Image
 
 from harness.core.errors import InputError
@@ -33,6 +32,7 @@ from harness.lmms.plugin import HarnessVLM
 from harness.lmms.vllm_plugin import HarnessVLLM
 from harness.models.vllm_server import ServerSpec, serving, vllm_python
 from harness.synth.models import ensure_embedded_model
+from tests.lmms.requests import image_requests
 
 MODEL = "tiny-base"
 SAMPLED = {"temperature": 1.0, "do_sample": True, "max_new_tokens": 16}
@@ -85,17 +85,8 @@ def servers(tmp_path_factory: pytest.TempPathFactory) -> Iterator[list[str]]:
         yield urls
 
 
-def _requests(order: list[int], gen_kwargs: dict[str, Any]) -> list[Instance]:
-    return [
-        Instance("generate_until", (f"What is shown in picture {i}?", dict(gen_kwargs),
-                                    lambda doc: [doc["image"]], i, "t", "test"),
-                 i, {"task": "t", "doc_id": i, "repeats": 1})
-        for i in order
-    ]  # fmt: skip
-
-
 def _answers(model: Any, order: list[int], gen_kwargs: dict[str, Any]) -> dict[int, str]:
-    return dict(zip(order, model.generate_until(_requests(order, gen_kwargs)), strict=True))
+    return dict(zip(order, model.generate_until(image_requests(order, gen_kwargs)), strict=True))
 
 
 def _client(urls: list[str], concurrency: int = 8, seed: int = 5) -> HarnessVLLM:
@@ -196,11 +187,7 @@ def test_more_requests_in_flight_than_a_connection_pool_holds(servers: list[str]
     many = [{"item_id": f"m{i}", "image": Image.new("RGB", (224, 224), (i % 255, 90, 200 - i % 200))}
             for i in range(256)]  # fmt: skip
     gen = {"temperature": 0.7, "do_sample": True, "max_new_tokens": 48}
-    requests = [
-        Instance("generate_until", (f"Question {i}: what colour?", dict(gen), lambda doc: [doc["image"]], i, "t", "test"),
-                 i, {"task": "t", "doc_id": i, "repeats": 1})
-        for i in range(len(many))
-    ]  # fmt: skip
+    requests = image_requests(range(len(many)), gen, "Question {i}: what colour?")
     wide = HarnessVLLM(base_url=servers[0], model=MODEL, seed=5, concurrency=256)
     narrow = HarnessVLLM(base_url=servers[0], model=MODEL, seed=5, concurrency=8)
     for client in (wide, narrow):

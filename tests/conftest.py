@@ -83,7 +83,7 @@ def _runs_vllm_tests(config: pytest.Config) -> bool:
 
 
 def pytest_configure(config: pytest.Config) -> None:
-    """Start the vLLM tests' servers with the session, in the main process (not in xdist workers,
+    """Start the vLLM tests' server with the session, in the main process (not in xdist workers,
     which inherit their URLs): a vLLM server takes a minute of CPU to start, which then overlaps
     other tests instead of holding up one worker."""
     if hasattr(config, "workerinput") or VLLM_URLS_VAR in os.environ or not _runs_vllm_tests(config):
@@ -94,7 +94,7 @@ def pytest_configure(config: pytest.Config) -> None:
 
     try:
         spec = ServerSpec(str(ensure_embedded_model(VLLM_MODEL)), VLLM_MODEL, "cpu", in_process=True)
-        servers = [VLLMServer(spec, SESSION_DIR / f"vllm-{i}.log") for i in range(2)]
+        servers = [VLLMServer(spec, SESSION_DIR / "vllm-0.log")]
     except InputError:
         return  # no vLLM environment: the vLLM tests skip, or fail under HARNESS_REQUIRE_VLLM=1
     config.stash[_SERVERS] = servers

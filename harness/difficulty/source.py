@@ -86,6 +86,10 @@ def _task_manager(folder: str) -> Any:
     from lmms_eval.tasks import TaskManager
     from loguru import logger
 
+    from harness.lmms import fast_yaml
+
+    fast_yaml.install()  # indexing ~3,000 task YAML files: 1 s instead of 7
+
     # lmms-eval logs through loguru at DEBUG whatever `verbosity` says (one line per YAML it
     # indexes, hundreds of them); in-process use (difficulty scoring, training data) keeps warnings only.
     logger.remove()

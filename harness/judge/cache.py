@@ -15,6 +15,7 @@ import hashlib
 import json
 import sqlite3
 import threading
+import time
 from pathlib import Path
 
 # Wait this long for another process's write lock before giving up.
@@ -34,6 +35,28 @@ def request_key(model: str, temperature: float, max_tokens: int, messages: list[
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
+def _switch_to_wal(conn: sqlite3.Connection) -> None:
+    """`PRAGMA journal_mode=WAL`, retried while the file is locked, up to the busy timeout.
+
+    Switching needs an exclusive lock. When two connections open the same new file at the same
+    moment, each holds the shared lock the other must see released, and sqlite answers "database
+    is locked" at once rather than wait its busy timeout (its deadlock avoidance): data-parallel
+    scorers starting together lost a process to it. Later writes are single statements that start
+    from no transaction, for which sqlite does wait.
+    """
+    deadline = time.monotonic() + _BUSY_TIMEOUT_S
+    delay = 0.002
+    while True:
+        try:
+            conn.execute("PRAGMA journal_mode=WAL")
+            return
+        except sqlite3.OperationalError as err:
+            if "locked" not in str(err) or time.monotonic() > deadline:
+                raise
+            time.sleep(delay)
+            delay = min(2 * delay, 0.1)
+
+
 class ReplyCache:
     """sqlite-backed get/put of reply strings; in memory (gone at exit) when `path` is None."""
 
@@ -51,7 +74,7 @@ class ReplyCache:
             target, timeout=_BUSY_TIMEOUT_S, isolation_level=None, check_same_thread=False
         )
         if path is not None:
-            self._conn.execute("PRAGMA journal_mode=WAL")
+            _switch_to_wal(self._conn)
         self._conn.execute("CREATE TABLE IF NOT EXISTS replies (key TEXT PRIMARY KEY, reply TEXT NOT NULL)")
 
     def get(self, key: str) -> str | None:

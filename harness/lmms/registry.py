@@ -14,6 +14,12 @@ from typing import Any
 def manifests() -> list[Any]:
     from lmms_eval.models.registry_v2 import ModelManifest
 
+    from harness.lmms import fast_yaml
+
+    # Every lmms-eval process loads this entry point before it indexes its tasks: the one place
+    # to give them all the C YAML parser (harness.lmms.fast_yaml says why).
+    fast_yaml.install()
+
     return [
         ModelManifest(model_id="harness_vlm", simple_class_path="harness.lmms.plugin.HarnessVLM"),
         ModelManifest(model_id="harness_vllm", simple_class_path="harness.lmms.vllm_plugin.HarnessVLLM"),

@@ -17,6 +17,7 @@ import torch
 from harness.difficulty.cmab import released_layer_index, rho_paper, rho_released
 from harness.lmms.plugin import HarnessVLM
 from harness.models.attention import answer_attention
+from harness.models.families import family_of_path, image_token_id
 
 PAYLOAD_MARKER = "\n<<cmab>>"
 
@@ -36,8 +37,14 @@ class HarnessCMAB(HarnessVLM):
 
     def __init__(self, *args: Any, attention_strategy: str = "auto", released_layer: int | str | None = None,
                  **kwargs: Any) -> None:  # fmt: skip
+        # A family whose attention the `rows` strategy does not know runs with eager attention, so
+        # that CMAB reads its full attention matrices (harness.models.families).
+        pretrained = kwargs.get("pretrained", args[0] if args else "")
+        if not kwargs.get("attn_implementation") and family_of_path(pretrained).cmab_strategy == "eager":
+            kwargs["attn_implementation"] = "eager"
         super().__init__(*args, **kwargs)
         self.attention_strategy = attention_strategy
+        self.image_token_id = image_token_id(self.model.config, self.processor)
         self.released_layer = None if released_layer in (None, "", "None") else int(released_layer)
 
     def _finish(
@@ -46,8 +53,9 @@ class HarnessCMAB(HarnessVLM):
         # Statistics cover every generated token, also any after a stop string cut from the text.
         texts = super()._finish(inputs, answers, until)
         stats = answer_attention(
-            self.model, inputs, answers, self.tokenizer.pad_token_id, strategy=self.attention_strategy
-        )
+            self.model, inputs, answers, self.tokenizer.pad_token_id, strategy=self.attention_strategy,
+            image_token_id=self.image_token_id,
+        )  # fmt: skip
         layers = int(self.model.config.get_text_config().num_hidden_layers)
         out = []
         for text, att, answer in zip(texts, stats, answers, strict=True):

@@ -382,6 +382,7 @@ def _journaled(journal: Path | None) -> int:
 
 def resolve_model(model: str) -> tuple[str, ModelIdentity]:
     """(path or hub id to load, identity to record). Embedded names are built on first use."""
+    from harness.models.families import UnsupportedModel, family_of_path
     from harness.synth.models import EMBEDDED_MODELS, ensure_embedded_model
 
     if model in EMBEDDED_MODELS:
@@ -391,6 +392,10 @@ def resolve_model(model: str) -> tuple[str, ModelIdentity]:
     if path.exists():
         if not (path / "config.json").exists():
             raise InputError(f"--model: {path} is not a model directory (no config.json)")
+        try:
+            family_of_path(path)  # refused here, before lmms-eval starts or any weights are read
+        except UnsupportedModel as err:
+            raise InputError(f"--model: {err}") from None
         return str(path.resolve()), model_identity(path)
     if re.fullmatch(r"[\w.-]+/[\w.-]+", model) and not model.startswith("."):
         # A hub id such as Qwen/Qwen2.5-VL-7B-Instruct (needs network or a populated HF cache).

@@ -4,7 +4,8 @@
 every decoder layer's self-attention, reduces the attention rows of the answer positions to three
 masses per (layer, answer token), heads averaged:
 
-    image      attention onto image-token positions (`input_ids == config.image_token_id`)
+    image      attention onto image-token positions (the processor's image token, see
+               `harness.models.families.image_token_id`)
     text       attention onto every other *input* position (prompt text and template)
     pre_text   attention onto the input positions before the first image token (what the authors'
                released code called "text")
@@ -13,7 +14,7 @@ The row that produced answer token j is the position just before it, exactly as 
 `generate(output_attentions=True)`, so the two agree (`masses_from_generate` computes the reference).
 
 Two strategies, same numbers:
-- `rows` (Qwen2-VL / Qwen2.5-VL attention): the model runs with its own attention kernel (sdpa is
+- `rows` (Qwen2-VL / Qwen2.5-VL / Qwen3-VL attention): the model runs with its own attention kernel (sdpa is
   fine) and the hook recomputes softmax(QKᵀ) for the answer rows only, so the extra memory is
   O(answer × sequence) per layer instead of O(sequence²).
 - `eager`: any architecture run with eager attention; the hook reduces the layer's full attention
@@ -29,6 +30,8 @@ from typing import Any
 
 import numpy as np
 import torch
+
+from harness.models.families import family_of
 
 MASSES = ("image", "text", "pre_text")
 
@@ -100,6 +103,15 @@ def _teacher_forced_batch(
     return {**rest, **out}, is_input
 
 
+def _config_image_token(config: Any) -> int:
+    for name in ("image_token_id", "image_token_index"):
+        if getattr(config, name, None) is not None:
+            return int(getattr(config, name))
+    raise ValueError(
+        f"model_type {config.model_type!r}: the config names no image token; pass image_token_id"
+    )
+
+
 def _position_masks(ids: torch.Tensor, is_input: torch.Tensor, image_token_id: int) -> torch.Tensor:
     """(batch, seq, 3) float masks: image, text (non-image input), pre_text (input before the image)."""
     image = (ids == image_token_id) & is_input
@@ -114,7 +126,10 @@ def _row_probs(module: Any, kwargs: dict[str, Any], rows: slice) -> torch.Tensor
     hidden = kwargs["hidden_states"]
     bsz, seq, _ = hidden.shape
     head_dim = module.head_dim
-    q = module.q_proj(hidden[:, rows]).view(bsz, -1, module.num_heads, head_dim).transpose(1, 2)
+    q = module.q_proj(hidden[:, rows])
+    q = q.view(bsz, q.shape[1], -1, head_dim).transpose(
+        1, 2
+    )  # heads from the projection (no num_heads in Qwen3)
     k = module.k_proj(hidden).view(bsz, seq, -1, head_dim).transpose(1, 2)
     if hasattr(module, "q_norm"):  # Qwen3-style per-head norms
         q, k = module.q_norm(q), module.k_norm(k)
@@ -142,22 +157,36 @@ def answer_attention(
     answers: Sequence[Sequence[int]],
     pad_id: int,
     strategy: str = "auto",
+    image_token_id: int | None = None,
 ) -> list[AnswerAttention]:
     """Attention masses of each row's answer, from one teacher-forced forward pass.
 
     `inputs` is the processor output for the prompts (left padding allowed); `answers` the generated
-    token ids per row, without padding or end-of-sequence tokens.
+    token ids per row, without padding or end-of-sequence tokens; `image_token_id` the processor's
+    image token (`harness.models.families.image_token_id`; default: the config's). `auto` is the
+    family's strategy (`rows` for the Qwen families), or `eager` for a model loaded with eager attention.
     """
     attn_impl = getattr(model.config, "_attn_implementation", None)
+    family = family_of(model.config)
     if strategy == "auto":
-        strategy = "eager" if attn_impl == "eager" else "rows"
+        strategy = "eager" if attn_impl == "eager" else family.cmab_strategy
     if strategy == "eager" and attn_impl != "eager":
-        raise ValueError("strategy 'eager' needs the model loaded with attn_implementation='eager'")
+        raise ValueError(
+            f"strategy 'eager' needs the model loaded with attn_implementation='eager' "
+            f"({model.config.model_type} is loaded with {attn_impl!r})"
+        )
+    if strategy == "rows" and family.cmab_strategy != "rows":
+        raise ValueError(
+            f"strategy 'rows' recomputes attention the way the Qwen families compute it; for "
+            f"model_type {model.config.model_type!r} load the model with attn_implementation='eager'"
+        )
     if strategy not in ("rows", "eager"):
         raise ValueError(f"unknown strategy {strategy!r}; use 'rows', 'eager' or 'auto'")
+    if image_token_id is None:
+        image_token_id = _config_image_token(model.config)
     batch, is_input = _teacher_forced_batch(inputs, answers, pad_id)
     ids = batch["input_ids"]
-    pos = _position_masks(ids, is_input, int(model.config.image_token_id))
+    pos = _position_masks(ids, is_input, image_token_id)
     width, longest = ids.shape[1], max((len(a) for a in answers), default=0)
     # Rows that produced the answers: the position before each answer token.
     rows = slice(width - longest - 1, width - 1)

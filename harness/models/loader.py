@@ -1,6 +1,8 @@
-"""One loader for every Qwen2.5-VL-family directory the harness touches (tiny or real).
+"""One loader for every vision-language model directory the harness touches (tiny or real).
 
-Loads the model and an image-only processor, so it works whether or not torchvision imports.
+Loads the model and its family's processor (`harness.models.families`: image-only for the Qwen
+families, so they work whether or not torchvision imports), refusing an unsupported directory with a
+message naming its model type before any weights are read.
 Also computes the model identity recorded with every result: resolved path plus a hash of the
 weight files, so two runs on "the same path" with different weights never look comparable.
 """
@@ -13,9 +15,9 @@ from pathlib import Path
 from typing import Any
 
 import torch
-from transformers import AutoConfig, AutoModelForImageTextToText, PreTrainedModel
+from transformers import AutoModelForImageTextToText, PreTrainedModel
 
-from harness.models.processor import ImageOnlyQwen2_5_VLProcessor, load_processor
+from harness.models.families import family_of_path
 
 
 @dataclass(frozen=True)
@@ -74,9 +76,9 @@ def load_model_and_processor(
     dtype: torch.dtype | str = "auto",
     attn_implementation: str | None = None,
     **image_kwargs: Any,
-) -> tuple[PreTrainedModel, ImageOnlyQwen2_5_VLProcessor]:
-    config = AutoConfig.from_pretrained(str(path))
-    if config.model_type not in {"qwen2_5_vl", "qwen2_vl"}:
-        raise ValueError(f"{path}: model_type {config.model_type!r} is not a Qwen2-VL family model")
-    processor = load_processor(path, **image_kwargs)
+) -> tuple[PreTrainedModel, Any]:
+    """The model (eval mode) and its processor; `UnsupportedModel` (a ValueError naming the model
+    type) for a directory no family covers."""
+    family = family_of_path(path)
+    processor = family.load_processor(Path(path), image_kwargs)
     return load_model(path, device, dtype, attn_implementation), processor

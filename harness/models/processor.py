@@ -1,4 +1,4 @@
-"""An image-only Qwen2.5-VL processor that loads with or without torchvision.
+"""Image-only Qwen2-VL / Qwen2.5-VL / Qwen3-VL processors that load with or without torchvision.
 
 transformers 5.x builds `Qwen2_5_VLProcessor` with a video processor, and the video processor needs
 torchvision. On CPU machines torchvision may be missing or broken (docs/architecture.md §9), and nothing in this
@@ -12,7 +12,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from transformers import AutoTokenizer, Qwen2_5_VLProcessor
+from transformers import AutoTokenizer, Qwen2_5_VLProcessor, Qwen3VLProcessor
 from transformers.models.qwen2_vl.image_processing_pil_qwen2_vl import Qwen2VLImageProcessorPil
 
 
@@ -42,6 +42,37 @@ class ImageOnlyQwen2_5_VLProcessor(Qwen2_5_VLProcessor):
         return out
 
 
+class ImageOnlyQwen3VLProcessor(Qwen3VLProcessor):
+    """`Qwen3VLProcessor` without the video processor (so no torchvision import)."""
+
+    def __init__(
+        self,
+        image_processor: Any = None,
+        tokenizer: Any = None,
+        chat_template: str | None = None,
+        **kwargs: Any,
+    ) -> None:
+        # As above: Qwen3VLProcessor's token bookkeeping, then ProcessorMixin with no video processor.
+        self.image_token = getattr(tokenizer, "image_token", None) or "<|image_pad|>"
+        self.video_token = getattr(tokenizer, "video_token", None) or "<|video_pad|>"
+        self.image_token_id = tokenizer.convert_tokens_to_ids(self.image_token)
+        self.video_token_id = tokenizer.convert_tokens_to_ids(self.video_token)
+        super(Qwen3VLProcessor, self).__init__(image_processor, tokenizer, chat_template=chat_template)
+        self.vision_start_token = getattr(tokenizer, "vision_start_token", None) or "<|vision_start|>"
+        self.vision_end_token = getattr(tokenizer, "vision_end_token", None) or "<|vision_end|>"
+        self.vision_start_token_id = tokenizer.convert_tokens_to_ids(self.vision_start_token)
+        self.vision_end_token_id = tokenizer.convert_tokens_to_ids(self.vision_end_token)
+
+    def to_dict(self) -> dict[str, Any]:
+        out = super().to_dict()
+        out["processor_class"] = "Qwen3VLProcessor"
+        out["video_processor"] = {
+            **_video_processor_dict(out.get("image_processor", {})),
+            "video_processor_type": "Qwen3VLVideoProcessor",
+        }
+        return out
+
+
 def _video_processor_dict(image: dict[str, Any]) -> dict[str, Any]:
     """The video processor entry a standard Qwen2_5_VLProcessor expects, mirroring the image settings.
 
@@ -62,10 +93,20 @@ def _video_processor_dict(image: dict[str, Any]) -> dict[str, Any]:
 
 
 def load_processor(path: str | Path, **image_kwargs: Any) -> ImageOnlyQwen2_5_VLProcessor:
-    """Load an image-only processor from a Qwen2.5-VL directory (ours or an official checkpoint)."""
+    """Load an image-only processor from a Qwen2-VL or Qwen2.5-VL directory (ours or an official
+    checkpoint; the two processors differ only in the class name)."""
+    return ImageOnlyQwen2_5_VLProcessor(*_parts(Path(path), image_kwargs))
+
+
+def load_qwen3_processor(path: str | Path, **image_kwargs: Any) -> ImageOnlyQwen3VLProcessor:
+    """Load an image-only processor from a Qwen3-VL directory (ours or an official checkpoint)."""
+    return ImageOnlyQwen3VLProcessor(*_parts(Path(path), image_kwargs))
+
+
+def _parts(path: Path, image_kwargs: dict[str, Any]) -> tuple[Any, Any, str | None]:
+    """(PIL image processor, tokenizer, chat template) of a Qwen-VL directory."""
     import json
 
-    path = Path(path)
     tokenizer = AutoTokenizer.from_pretrained(path)
     cfg: dict[str, Any] = {}
     for name in ("preprocessor_config.json", "processor_config.json"):
@@ -90,4 +131,4 @@ def load_processor(path: str | Path, **image_kwargs: Any) -> ImageOnlyQwen2_5_VL
     template_file = path / "chat_template.jinja"
     if template_file.exists():
         chat_template = template_file.read_text()
-    return ImageOnlyQwen2_5_VLProcessor(image_processor, tokenizer, chat_template=chat_template)
+    return image_processor, tokenizer, chat_template

@@ -1,8 +1,12 @@
-"""A tiny Qwen2.5-VL built offline: config, a locally trained tokenizer, an image-only processor.
+"""Tiny vision-language models built offline: config, a locally trained tokenizer, a processor.
 
-Nothing here touches the Hugging Face hub. The result is a standard Hugging Face directory (config,
-safetensors weights, tokenizer, processor, chat template), so every tool that takes a Qwen2.5-VL path
-(lmms-eval, TRL, our loader) takes it too. Built deterministically from a seed.
+Nothing here touches the Hugging Face hub. Each family's model starts from transformers' own config
+class for it, whose defaults are the real family's published configuration (Qwen2-VL-7B,
+Qwen2.5-VL-7B, Qwen3-VL), with only the sizes scaled down; the tokenizer carries the family's
+special tokens in Qwen's order and the chat template its scaffolding. The result is a standard
+Hugging Face directory (config, safetensors weights, tokenizer, processor, chat template), so every
+tool that takes such a path (lmms-eval, TRL, vLLM, our loader) takes it too. Built deterministically
+from a seed.
 """
 
 from __future__ import annotations
@@ -10,18 +14,22 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
+from typing import Any
 
 import torch
 from tokenizers import Tokenizer, decoders, models, pre_tokenizers, processors, trainers
 from transformers import (
+    AutoModelForImageTextToText,
     GenerationConfig,
+    PretrainedConfig,
     Qwen2_5_VLConfig,
-    Qwen2_5_VLForConditionalGeneration,
     Qwen2Tokenizer,
+    Qwen2VLConfig,
+    Qwen3VLConfig,
 )
 from transformers.models.qwen2_vl.image_processing_pil_qwen2_vl import Qwen2VLImageProcessorPil
 
-from harness.models.processor import ImageOnlyQwen2_5_VLProcessor
+from harness.models.processor import ImageOnlyQwen2_5_VLProcessor, ImageOnlyQwen3VLProcessor
 
 # Qwen2-VL's special tokens, in Qwen's order, so ids mean the same roles as in the real model.
 SPECIAL_TOKENS = [
@@ -57,6 +65,23 @@ CHAT_TEMPLATE = (
     "{% endfor %}"
     "{% if add_generation_prompt %}<|im_start|>assistant\n{% endif %}"
 )
+
+# Qwen3-VL's template, for what the harness sends (text and image parts; no tools, no video): the
+# same scaffolding without Qwen2's default system turn.
+QWEN3_CHAT_TEMPLATE = (
+    "{% for message in messages %}"
+    "<|im_start|>{{ message['role'] }}\n"
+    "{% if message['content'] is string %}{{ message['content'] }}<|im_end|>\n"
+    "{% else %}{% for content in message['content'] %}"
+    "{% if content['type'] == 'image' or 'image' in content %}"
+    "<|vision_start|><|image_pad|><|vision_end|>"
+    "{% elif content['type'] == 'text' %}{{ content['text'] }}{% endif %}"
+    "{% endfor %}<|im_end|>\n{% endif %}"
+    "{% endfor %}"
+    "{% if add_generation_prompt %}<|im_start|>assistant\n{% endif %}"
+)
+
+TINY_FAMILIES = ("qwen2_5_vl", "qwen2_vl", "qwen3_vl")  # what `build_tiny_vlm(family=...)` builds
 
 # Text the tokenizer always learns, whatever corpus it is given: chat scaffolding and answer format.
 BASE_CORPUS = [
@@ -133,9 +158,13 @@ def build_tiny_vlm(
     out_dir: str | Path,
     config: TinyVLMConfig | None = None,
     corpus: Iterable[str] = (),
+    family: str = "qwen2_5_vl",
 ) -> Path:
-    """Build, initialise (seeded) and save a tiny Qwen2.5-VL with its tokenizer and processor."""
+    """Build, initialise (seeded) and save a tiny model of `family` (TINY_FAMILIES) with its
+    tokenizer and processor."""
     cfg = config or TinyVLMConfig()
+    if family not in TINY_FAMILIES:
+        raise ValueError(f"no tiny model for family {family!r}; choose from {TINY_FAMILIES}")
     if sum(cfg.mrope_section) * 2 != cfg.head_dim():
         raise ValueError(f"mrope_section {cfg.mrope_section} must sum to head_dim/2 = {cfg.head_dim() // 2}")
     out = Path(out_dir)
@@ -143,48 +172,9 @@ def build_tiny_vlm(
 
     tokenizer = train_tokenizer([*BASE_CORPUS, *cfg.extra_corpus, *corpus], cfg.vocab_size)
     ids: dict[str, int] = {t: int(tokenizer.convert_tokens_to_ids(t)) for t in SPECIAL_TOKENS}  # type: ignore[arg-type]
-    model_config = Qwen2_5_VLConfig(
-        text_config={
-            "vocab_size": len(tokenizer),
-            "hidden_size": cfg.hidden_size,
-            "intermediate_size": cfg.intermediate_size,
-            "num_hidden_layers": cfg.num_hidden_layers,
-            "num_attention_heads": cfg.num_attention_heads,
-            "num_key_value_heads": cfg.num_key_value_heads,
-            "max_position_embeddings": cfg.max_position_embeddings,
-            "rope_parameters": {
-                "rope_type": "default",
-                "rope_theta": 10000.0,
-                "mrope_section": list(cfg.mrope_section),
-            },
-            "bos_token_id": ids["<|endoftext|>"],
-            "eos_token_id": ids["<|im_end|>"],
-            "pad_token_id": ids["<|endoftext|>"],
-            "tie_word_embeddings": True,
-            "initializer_range": cfg.initializer_range,
-        },
-        vision_config={
-            "depth": cfg.vision_depth,
-            "hidden_size": cfg.vision_hidden_size,
-            "intermediate_size": cfg.vision_intermediate_size,
-            "num_heads": cfg.vision_num_heads,
-            "out_hidden_size": cfg.hidden_size,
-            "patch_size": cfg.patch_size,
-            "spatial_merge_size": 2,
-            "temporal_patch_size": 2,
-            "window_size": cfg.patch_size * 8,
-            "fullatt_block_indexes": [cfg.vision_depth - 1],
-            "initializer_range": cfg.initializer_range,
-        },
-        image_token_id=ids["<|image_pad|>"],
-        video_token_id=ids["<|video_pad|>"],
-        vision_start_token_id=ids["<|vision_start|>"],
-        vision_end_token_id=ids["<|vision_end|>"],
-        tie_word_embeddings=True,
-        initializer_range=cfg.initializer_range,  # type: ignore[call-arg]  # accepted via **kwargs
-    )
+    model_config = _model_config(family, cfg, ids, len(tokenizer))
     torch.manual_seed(cfg.seed)
-    model = Qwen2_5_VLForConditionalGeneration(model_config).eval()
+    model = AutoModelForImageTextToText.from_config(model_config).eval()
     model.generation_config = GenerationConfig(
         bos_token_id=ids["<|endoftext|>"],
         eos_token_id=ids["<|im_end|>"],
@@ -194,13 +184,86 @@ def build_tiny_vlm(
     )
     model.save_pretrained(out)
 
+    # Qwen3-VL normalises pixels with mean = std = 0.5 where Qwen2/2.5-VL use CLIP's statistics.
+    norm: dict[str, Any] = {"image_mean": [0.5] * 3, "image_std": [0.5] * 3} if family == "qwen3_vl" else {}
     image_processor = Qwen2VLImageProcessorPil(
-        min_pixels=cfg.min_pixels, max_pixels=cfg.max_pixels, patch_size=cfg.patch_size
+        min_pixels=cfg.min_pixels, max_pixels=cfg.max_pixels, patch_size=_patch_size(family, cfg), **norm
     )
-    processor = ImageOnlyQwen2_5_VLProcessor(image_processor, tokenizer, chat_template=CHAT_TEMPLATE)
+    if family == "qwen3_vl":
+        processor: Any = ImageOnlyQwen3VLProcessor(
+            image_processor, tokenizer, chat_template=QWEN3_CHAT_TEMPLATE
+        )
+    else:
+        processor = ImageOnlyQwen2_5_VLProcessor(image_processor, tokenizer, chat_template=CHAT_TEMPLATE)
     processor.save_pretrained(out)
-    (out / "tiny_config.json").write_text(_json(asdict(cfg)))
+    if family == "qwen2_vl":  # the same processor under Qwen2-VL's class name
+        proc_file = out / "processor_config.json"
+        proc_file.write_text(proc_file.read_text().replace('"Qwen2_5_VLProcessor"', '"Qwen2VLProcessor"'))
+    meta = asdict(cfg) if family == "qwen2_5_vl" else {**asdict(cfg), "family": family}
+    (out / "tiny_config.json").write_text(_json(meta))
     return out
+
+
+def _patch_size(family: str, cfg: TinyVLMConfig) -> int:
+    # Qwen3-VL's vision tower has 16-pixel patches where Qwen2/2.5-VL's have 14.
+    return 16 if family == "qwen3_vl" else cfg.patch_size
+
+
+def _model_config(family: str, cfg: TinyVLMConfig, ids: dict[str, int], vocab: int) -> PretrainedConfig:
+    """The family's own config class (its defaults: the real model's configuration), scaled down."""
+    text: dict[str, Any] = {
+        "vocab_size": vocab,
+        "hidden_size": cfg.hidden_size,
+        "intermediate_size": cfg.intermediate_size,
+        "num_hidden_layers": cfg.num_hidden_layers,
+        "num_attention_heads": cfg.num_attention_heads,
+        "num_key_value_heads": cfg.num_key_value_heads,
+        "max_position_embeddings": cfg.max_position_embeddings,
+        "rope_parameters": {
+            "rope_type": "default",
+            "rope_theta": 10000.0,
+            "mrope_section": list(cfg.mrope_section),
+        },
+        "bos_token_id": ids["<|endoftext|>"],
+        "eos_token_id": ids["<|im_end|>"],
+        "pad_token_id": ids["<|endoftext|>"],
+        "tie_word_embeddings": True,
+        "initializer_range": cfg.initializer_range,
+    }
+    vision: dict[str, Any] = {
+        "depth": cfg.vision_depth,
+        "num_heads": cfg.vision_num_heads,
+        "patch_size": _patch_size(family, cfg),
+        "spatial_merge_size": 2,
+        "temporal_patch_size": 2,
+        "initializer_range": cfg.initializer_range,
+    }
+    tokens: dict[str, Any] = {
+        "image_token_id": ids["<|image_pad|>"],
+        "video_token_id": ids["<|video_pad|>"],
+        "vision_start_token_id": ids["<|vision_start|>"],
+        "vision_end_token_id": ids["<|vision_end|>"],
+        "tie_word_embeddings": True,
+    }
+    if family == "qwen2_5_vl":
+        vision.update(hidden_size=cfg.vision_hidden_size, intermediate_size=cfg.vision_intermediate_size,
+                      out_hidden_size=cfg.hidden_size, window_size=cfg.patch_size * 8,
+                      fullatt_block_indexes=[cfg.vision_depth - 1])  # fmt: skip
+        return Qwen2_5_VLConfig(text_config=text, vision_config=vision, **tokens,
+                                initializer_range=cfg.initializer_range)  # type: ignore[call-arg]  # fmt: skip
+    if family == "qwen2_vl":
+        vision.update(embed_dim=cfg.vision_hidden_size, hidden_size=cfg.hidden_size,
+                      mlp_ratio=cfg.vision_intermediate_size // cfg.vision_hidden_size)  # fmt: skip
+        return Qwen2VLConfig(text_config=text, vision_config=vision, **tokens)
+    if family == "qwen3_vl":
+        # Qwen3 attention: explicit head_dim, per-head q/k norms; interleaved multimodal RoPE.
+        text.update(head_dim=cfg.head_dim())
+        text["rope_parameters"].update(mrope_interleaved=True)
+        vision.update(hidden_size=cfg.vision_hidden_size, intermediate_size=cfg.vision_intermediate_size,
+                      out_hidden_size=cfg.hidden_size, num_position_embeddings=64,  # an 8 x 8 grid
+                      deepstack_visual_indexes=[0])  # fmt: skip
+        return Qwen3VLConfig(text_config=text, vision_config=vision, **tokens)
+    raise ValueError(f"no tiny model for family {family!r}; choose from {TINY_FAMILIES}")
 
 
 def _json(obj: object) -> str:

@@ -16,7 +16,24 @@ BASELINE = "leaderboards/harness_synth6/tiny-base.json"
 def _cases(tmp: Path) -> list[tuple[list[str], str]]:
     broken = tmp / "broken.parquet"
     broken.write_text("not parquet")
+    text_only = tmp / "gpt2"  # a model directory of no vision-language family: refused by its config
+    text_only.mkdir()
+    (text_only / "config.json").write_text('{"model_type": "gpt2"}')
     return [
+        (["eval", "--model", str(text_only), "--quiet"], "model_type 'gpt2' is not an image-text-to-text"),
+        (
+            [
+                "score",
+                "cmab",
+                "--task",
+                "harness_synth_pool",
+                "--out",
+                str(tmp / "c"),
+                "--model",
+                str(text_only),
+            ],
+            "model_type 'gpt2'",
+        ),
         (["eval", "--model", str(tmp / "nowhere"), "--quiet"], "--model"),
         (["eval", "--judge-url", "http://127.0.0.1:9/v1"], "--judge-url and --judge-model"),
         (["eval", "--device", "tpu"], "--device: 'tpu'"),

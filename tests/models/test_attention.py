@@ -1,4 +1,6 @@
-"""The hook-based attention reduction equals the reference from generate(output_attentions=True)."""
+"""The hook-based attention reduction equals the reference from generate(output_attentions=True),
+for every first-class family's tiny model (harness.models.families), at batch 1 and 4 with left
+padding, and image positions agree with the processor's own image-token count."""
 
 from __future__ import annotations
 
@@ -12,7 +14,10 @@ from PIL import Image, ImageDraw
 
 from harness.difficulty.cmab import rho_paper, rho_released
 from harness.models.attention import answer_attention, answer_ids, masses_from_generate
+from harness.models.families import image_token_id
 from harness.models.loader import load_model_and_processor
+from harness.models.tiny import TINY_FAMILIES
+from harness.synth.models import ensure_embedded_model
 
 
 def _images() -> list[Image.Image]:
@@ -42,14 +47,19 @@ def _inputs(processor: Any, n: int, only: int | None = None) -> dict[str, torch.
     return dict(processor(text=texts, images=images, padding=True, padding_side="left", return_tensors="pt"))
 
 
-@pytest.fixture(scope="module")
-def eager(tiny_model: Path) -> tuple[Any, Any]:
-    return load_model_and_processor(tiny_model, attn_implementation="eager")
+@pytest.fixture(scope="module", params=TINY_FAMILIES)
+def family_model(request: pytest.FixtureRequest, harness_home: Path) -> Path:
+    return ensure_embedded_model(f"tiny-random-{request.param}")
 
 
 @pytest.fixture(scope="module")
-def sdpa(tiny_model: Path) -> Any:
-    return load_model_and_processor(tiny_model, attn_implementation="sdpa")[0]
+def eager(family_model: Path) -> tuple[Any, Any]:
+    return load_model_and_processor(family_model, attn_implementation="eager")
+
+
+@pytest.fixture(scope="module")
+def sdpa(family_model: Path) -> Any:
+    return load_model_and_processor(family_model, attn_implementation="sdpa")[0]
 
 
 def _reference(
@@ -67,7 +77,7 @@ def _reference(
     )
     ref = masses_from_generate(
         out.attentions, inputs["input_ids"], inputs["attention_mask"], [len(a) for a in answers],
-        model.config.image_token_id,
+        image_token_id(model.config, processor),
     )  # fmt: skip
     return inputs, answers, ref
 
@@ -103,3 +113,13 @@ def test_batch_of_four_equals_one_at_a_time(eager: tuple[Any, Any], sdpa: Any) -
         np.testing.assert_allclose(alone.masses, together[i].masses, rtol=1e-4, atol=1e-7)
         if answers[i]:
             assert rho_paper(alone) == pytest.approx(rho_paper(together[i]), rel=1e-4)
+
+
+def test_image_positions_are_the_processors_image_tokens(eager: tuple[Any, Any]) -> None:
+    model, processor = eager
+    inputs, answers, _ = _reference(model, processor, 4)
+    got = answer_attention(model, inputs, answers, processor.tokenizer.pad_token_id)
+    sizes = [(img.height, img.width) for img in _images()[:4]]
+    expected = processor._get_num_multimodal_tokens(image_sizes=sizes)["num_image_tokens"]
+    assert [g.n_image for g in got] == [int(n) for n in expected]
+    assert all(n > 0 for n in expected)

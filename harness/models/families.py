@@ -1,0 +1,135 @@
+"""Model families: what every stage of the harness needs from a vision-language architecture.
+
+A `Family` says how to load a directory's processor (image-only for the Qwen families, so no
+torchvision is needed), how CMAB reads its decoder attention (`rows`: the family's attention is
+known well enough to recompute the answer rows; `eager`: the model runs with eager attention and the
+full matrices are reduced layer by layer), and which model types it covers. Which input positions
+are image tokens comes from the processor's own image token, checked against the config
+(`image_token_id`), never from a hard-coded id.
+
+First-class families are tested stage by stage on tiny models built from their real configs
+(`harness.models.tiny`); any other `AutoModelForImageTextToText` architecture goes through the
+generic family, whose processor is `AutoProcessor` and whose CMAB strategy is `eager`. Architectures
+whose images never enter the decoder sequence as tokens are refused with the reason, before any
+generation.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from transformers import AutoConfig, PretrainedConfig
+from transformers.models.auto.modeling_auto import MODEL_FOR_IMAGE_TEXT_TO_TEXT_MAPPING_NAMES
+
+
+class UnsupportedModel(ValueError):
+    """A model directory the harness cannot run; the message names its model type and why."""
+
+
+def _qwen2_processor(path: Path, image_kwargs: dict[str, Any]) -> Any:
+    from harness.models.processor import load_processor
+
+    return load_processor(path, **image_kwargs)
+
+
+def _qwen3_processor(path: Path, image_kwargs: dict[str, Any]) -> Any:
+    from harness.models.processor import load_qwen3_processor
+
+    return load_qwen3_processor(path, **image_kwargs)
+
+
+def _auto_processor(path: Path, image_kwargs: dict[str, Any]) -> Any:
+    from transformers import AutoProcessor
+
+    if image_kwargs:
+        raise UnsupportedModel(
+            f"{path}: min_pixels / max_pixels are Qwen image-processor settings; "
+            "set this family's image size in its preprocessor_config.json"
+        )
+    return AutoProcessor.from_pretrained(str(path))
+
+
+@dataclass(frozen=True)
+class Family:
+    """One model family as the harness uses it."""
+
+    name: str
+    model_types: tuple[str, ...]
+    load_processor: Callable[[Path, dict[str, Any]], Any]
+    cmab_strategy: str  # what CMAB's `auto` strategy uses: "rows" or "eager"
+    first_class: bool = True
+
+
+FAMILIES: tuple[Family, ...] = (
+    Family("qwen2_vl", ("qwen2_vl",), _qwen2_processor, "rows"),
+    Family("qwen2_5_vl", ("qwen2_5_vl",), _qwen2_processor, "rows"),
+    Family("qwen3_vl", ("qwen3_vl", "qwen3_vl_moe"), _qwen3_processor, "rows"),
+)
+GENERIC = Family("generic", (), _auto_processor, "eager", first_class=False)
+
+# Image-text-to-text architectures whose images do not enter the decoder as tokens of the input
+# sequence: CMAB's image/text split of an answer's attention, and the chat prompts with image
+# placeholders every stage builds, have nothing to stand on.
+REFUSED: dict[str, str] = {
+    "mllama": "images enter through cross-attention layers, not as tokens in the decoder sequence",
+    "blip-2": "images enter as learned query embeddings with no image token in the sequence",
+    "instructblip": "images enter as learned query embeddings with no image token in the sequence",
+    "pix2struct": "an encoder-decoder whose decoder never sees image tokens",
+    "florence2": "an encoder-decoder whose decoder never sees image tokens",
+    "kosmos-2": "images enter as latent query embeddings, not as the processor's image tokens",
+}
+
+
+def family_of(config: PretrainedConfig) -> Family:
+    """The family of a model config; `UnsupportedModel` naming the model type when there is none."""
+    model_type = str(getattr(config, "model_type", ""))
+    if model_type in REFUSED:
+        raise UnsupportedModel(f"model_type {model_type!r} is not supported: {REFUSED[model_type]}")
+    for family in FAMILIES:
+        if model_type in family.model_types:
+            return family
+    if model_type not in MODEL_FOR_IMAGE_TEXT_TO_TEXT_MAPPING_NAMES:
+        raise UnsupportedModel(
+            f"model_type {model_type!r} is not an image-text-to-text model "
+            "(transformers has no AutoModelForImageTextToText class for it)"
+        )
+    return GENERIC
+
+
+def family_of_path(path: str | Path) -> Family:
+    """The family of a model directory (or hub id), read from its config alone."""
+    try:
+        config = AutoConfig.from_pretrained(str(path))
+    except ValueError as err:  # an unknown model_type: transformers' own message names it
+        raise UnsupportedModel(f"{path}: {err}") from err
+    try:
+        return family_of(config)
+    except UnsupportedModel as err:
+        raise UnsupportedModel(f"{path}: {err}") from None
+
+
+def image_token_id(config: PretrainedConfig, processor: Any) -> int:
+    """The id of the token that stands for image patches in the input sequence: the processor's own
+    image token, which must agree with the model config's."""
+    tokenizer = getattr(processor, "tokenizer", processor)
+    from_processor = getattr(processor, "image_token_id", None)
+    if from_processor is None and getattr(processor, "image_token", None):
+        from_processor = tokenizer.convert_tokens_to_ids(processor.image_token)
+    from_config = getattr(config, "image_token_id", None)
+    if from_config is None:
+        from_config = getattr(config, "image_token_index", None)
+    if from_processor is None and from_config is None:
+        raise UnsupportedModel(
+            f"model_type {config.model_type!r}: neither its processor nor its config names an image "
+            "token, so no input position can be told to be an image"
+        )
+    if from_processor is not None and from_config is not None and int(from_processor) != int(from_config):
+        raise UnsupportedModel(
+            f"model_type {config.model_type!r}: the processor's image token id {from_processor} is "
+            f"not the config's {from_config}"
+        )
+    found: Any = from_processor if from_processor is not None else from_config
+    return int(found)

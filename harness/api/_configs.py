@@ -158,7 +158,10 @@ class ScoreCmabConfig(StageConfig):
     model: str = option(DEFAULT_MODEL, "Reference model (embedded name or local directory).")
     variant: CmabVariant = option("paper", "ρ̄ as the paper defines it, or as its released code does.")
     released_layer: int | None = option(
-        None, "released_code's layer (0-based; default: 20/28 of the depth).", min=0
+        None,
+        "released_code's layer (0-based). Default: the same depth fraction as the code's layer 20 of "
+        "Qwen2.5-VL-7B's 28 (round(20·L/28)), so it means the same on a model of any depth.",
+        min=0,
     )
     hard: tuple[float, float] = option((0.4, 1.6), "ρ̄ range of the hard tier (inclusive).")
     medium: tuple[float, float] = option((0.1, 1.9), "ρ̄ range of hard + medium.")

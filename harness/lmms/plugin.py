@@ -1,4 +1,7 @@
-"""lmms-eval model plugin `harness_vlm`: a Hugging Face Qwen2.5-VL-family model loaded by the harness.
+"""lmms-eval model plugin `harness_vlm`: a Hugging Face vision-language model of any supported family.
+
+Families (Qwen2-VL, Qwen2.5-VL, Qwen3-VL, and generic image-text-to-text ones) are in
+`harness.models.families`.
 
 Why our own plugin rather than lmms-eval's `qwen2_5_vl`: that one imports decord, re-encodes every
 image as JPEG (quality 85) before the processor, which changes the pixels PISM masks and CMAB
@@ -208,8 +211,8 @@ def cut_at_stops(text: str, until: list[str]) -> str:
 
 
 class HarnessVLM(GeneratorBase):
-    """Greedy or sampled generation with a Hugging Face Qwen2.5-VL-family model; batches with left
-    padding."""
+    """Greedy or sampled generation with a Hugging Face vision-language model (any family of
+    harness.models.families); batches with left padding."""
 
     engine = "hf"
 
@@ -282,10 +285,11 @@ class HarnessVLM(GeneratorBase):
         return self._generate(texts, [r.images for r in batch], generate_kwargs, settings.until)
 
     def _inputs(self, texts: list[str], visuals: list[list[Image.Image]]) -> dict[str, torch.Tensor]:
-        images = [img for group in visuals for img in group]
+        # One list of images per prompt: every family's processor takes it (Gemma 3's needs it).
+        images = visuals if any(visuals) else None
         return dict(
             self.processor(
-                text=texts, images=images or None, padding=True, padding_side="left", return_tensors="pt"
+                text=texts, images=images, padding=True, padding_side="left", return_tensors="pt"
             ).to(self._device)
         )
 

@@ -237,9 +237,15 @@ def masses_from_generate(
     out = []
     for i, n in enumerate(answer_lengths):
         steps = []
+        # Keys a row can see: the input, then the answer so far (no image or text positions there).
+        seen = torch.cat([pos[i], torch.zeros((max(n, 1), 3), dtype=pos.dtype)])
         for step in range(n):
-            layers = [layer[i, :, -1, :width].float().mean(dim=0) for layer in attentions[step]]
-            steps.append(torch.stack([row @ pos[i] for row in layers]))  # (L, 3)
+            total = width + step
+            # A sliding-window layer's cache (Gemma 3) keeps only the last keys: align them right.
+            rows = [layer[i, :, -1, :].float().mean(dim=0) for layer in attentions[step]]
+            steps.append(
+                torch.stack([row[-total:] @ seen[max(total - row.shape[0], 0) : total] for row in rows])
+            )
         masses = torch.stack(steps, dim=1).numpy() if steps else np.zeros((0, 0, 3))
         counts = pos[i].sum(dim=0).int().tolist()
         out.append(AnswerAttention(np.asarray(masses, dtype=np.float64), *counts))

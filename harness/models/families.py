@@ -112,24 +112,32 @@ def family_of_path(path: str | Path) -> Family:
 
 
 def image_token_id(config: PretrainedConfig, processor: Any) -> int:
-    """The id of the token that stands for image patches in the input sequence: the processor's own
-    image token, which must agree with the model config's."""
+    """The id of the token whose positions carry image features in the decoder sequence.
+
+    The config's id is what the model itself replaces with image features, so it decides; the
+    processor must expand images into that token (its `image_token_id`, or its tokenizer's where
+    the processor's names the image's opening token instead, as Gemma 3's does), else the two
+    disagree about where the image is and the model is refused.
+    """
     tokenizer = getattr(processor, "tokenizer", processor)
-    from_processor = getattr(processor, "image_token_id", None)
-    if from_processor is None and getattr(processor, "image_token", None):
-        from_processor = tokenizer.convert_tokens_to_ids(processor.image_token)
     from_config = getattr(config, "image_token_id", None)
     if from_config is None:
         from_config = getattr(config, "image_token_index", None)
-    if from_processor is None and from_config is None:
+    candidates = {int(t) for t in (getattr(processor, "image_token_id", None),
+                                   getattr(tokenizer, "image_token_id", None)) if t is not None}  # fmt: skip
+    if from_config is None and not candidates:
         raise UnsupportedModel(
             f"model_type {config.model_type!r}: neither its processor nor its config names an image "
             "token, so no input position can be told to be an image"
         )
-    if from_processor is not None and from_config is not None and int(from_processor) != int(from_config):
+    if from_config is None:
+        if len(candidates) > 1:
+            raise UnsupportedModel(f"model_type {config.model_type!r}: the config names no image token "
+                                   f"and the processor names several {sorted(candidates)}")  # fmt: skip
+        return candidates.pop()
+    if candidates and int(from_config) not in candidates:
         raise UnsupportedModel(
-            f"model_type {config.model_type!r}: the processor's image token id {from_processor} is "
-            f"not the config's {from_config}"
+            f"model_type {config.model_type!r}: the config's image token id {from_config} is not the "
+            f"processor's ({sorted(candidates)})"
         )
-    found: Any = from_processor if from_processor is not None else from_config
-    return int(found)
+    return int(from_config)

@@ -9,6 +9,7 @@ from pathlib import Path
 
 from harness.core.paths import PACKAGE_DIR, data_root
 from harness.models.tiny import TINY_FAMILIES, TinyVLMConfig, build_tiny_vlm
+from harness.models.tiny_generic import GENERIC_TINY_FAMILIES, build_tiny_generic
 
 # SFT-trained on the synthetic `pretrain` suite; regenerate byte for byte with
 #   python -m harness.training.base_model --out harness/synth/assets/tiny-base --seed 0
@@ -21,6 +22,12 @@ def _build_tiny_random(out: Path) -> Path:
 
 def _tiny_random_of(family: str) -> Callable[[Path], Path]:
     def build(out: Path) -> Path:
+        if family == "gemma3":
+            # Gemma scales its embeddings by sqrt(hidden): at tiny-random's wide 0.2 every answer
+            # is newlines (entropy ~0.001); at Qwen's own 0.02 answers vary with input and seed.
+            return build_tiny_generic(out, family, TinyVLMConfig(seed=0, initializer_range=0.02))
+        if family in GENERIC_TINY_FAMILIES:
+            return build_tiny_generic(out, family, TinyVLMConfig(seed=0))
         return build_tiny_vlm(out, TinyVLMConfig(seed=0), family=family)
 
     return build
@@ -31,8 +38,12 @@ EMBEDDED_MODELS: dict[str, Callable[[Path], Path] | None] = {
     "tiny-base": None,
     # Random weights: exercises every code path, solves nothing.
     "tiny-random": _build_tiny_random,
-    # The same, one per first-class family (harness.models.families), from the family's own config.
-    **{f"tiny-random-{family}": _tiny_random_of(family) for family in TINY_FAMILIES},
+    # The same, one per first-class family (harness.models.families) and two generic ones, each
+    # from its family's own config.
+    **{
+        f"tiny-random-{family}": _tiny_random_of(family)
+        for family in (*TINY_FAMILIES, *GENERIC_TINY_FAMILIES)
+    },
 }
 
 

@@ -11,6 +11,7 @@ from transformers import GPT2Config, MllamaConfig
 from harness.models.families import GENERIC, UnsupportedModel, family_of, family_of_path, image_token_id
 from harness.models.loader import load_model_and_processor
 from harness.models.tiny import TINY_FAMILIES
+from harness.models.tiny_generic import GENERIC_TINY_FAMILIES
 from harness.synth.models import ensure_embedded_model
 
 
@@ -20,11 +21,11 @@ def _config_only(tmp_path: Path, config: object) -> Path:
     return tmp_path
 
 
-@pytest.mark.parametrize("family", TINY_FAMILIES)
+@pytest.mark.parametrize("family", [*TINY_FAMILIES, *GENERIC_TINY_FAMILIES])
 def test_each_tiny_model_is_its_family(family: str, harness_home: Path) -> None:
     path = ensure_embedded_model(f"tiny-random-{family}")
     assert json.loads((path / "config.json").read_text())["model_type"] == family
-    assert family_of_path(path).name == family
+    assert family_of_path(path).name == (family if family in TINY_FAMILIES else "generic")
     model, processor = load_model_and_processor(path)
     assert image_token_id(model.config, processor) == model.config.image_token_id
 

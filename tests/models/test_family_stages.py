@@ -1,0 +1,105 @@
+"""Every stage on each family's tiny model (Qwen2.5-VL, the embedded default, is what the rest of the
+suite runs): `harness eval` end to end, PISM (adaptive == exhaustive, the same answer per unit under
+both schedules), and one GRPO step that changes the weights and reloads. CMAB's hook == reference
+per family is in test_attention.py."""
+
+from __future__ import annotations
+
+import hashlib
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import datasets as hf
+import pandas as pd
+import pytest
+import torch
+from PIL import Image
+
+from harness.core.records import read_jsonl
+from harness.difficulty.pism import PISMConfig
+from harness.difficulty.pism_runner import PISMRun, ScoreRequest
+from harness.models.loader import load_model_and_processor
+from harness.synth.datasets import build_suite
+from harness.synth.models import ensure_embedded_model
+from harness.training.data import grpo_dataset
+from harness.training.grpo import GRPORecipe, grpo_train
+from harness.training.rewards import REWARD_FUNCS, completion_text
+
+pytestmark = pytest.mark.slow
+FAMILIES = ["qwen2_vl", "qwen3_vl", "llava", "gemma3"]
+REPO = Path(__file__).resolve().parents[2]
+PISM = PISMConfig(ratios=(0.0, 0.5), k=3, tau=0.34, max_new_tokens=12)
+
+
+@pytest.fixture(scope="module", params=FAMILIES)
+def family(request: pytest.FixtureRequest, harness_home: Path) -> tuple[str, Path]:
+    return request.param, ensure_embedded_model(f"tiny-random-{request.param}")
+
+
+def test_eval_end_to_end(family: tuple[str, Path], tmp_path: Path) -> None:
+    name, _ = family
+    cmd = [sys.executable, "-m", "harness.cli", "eval", "--model", f"tiny-random-{name}", "--tasks",
+           "harness_synth_mini", "--limit", "4", "--batch-size", "2", "--out", str(tmp_path), "--quiet"]  # fmt: skip
+    proc = subprocess.run(cmd, cwd=REPO, capture_output=True, text=True, timeout=300)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    records = pd.read_parquet(next(tmp_path.rglob("records.parquet")))
+    assert len(records) == 4 and records["item_id"].is_unique
+    assert set(records["model"]) == {f"tiny-random-{name}"}
+    assert all(e.startswith("hf transformers") for e in records["engine"])
+    assert records["response"].notna().all() and records["weights_hash"].notna().all()
+
+
+def test_pism_adaptive_equals_exhaustive(family: tuple[str, Path], tmp_path: Path) -> None:
+    name, path = family
+
+    def run(full: bool) -> tuple[pd.DataFrame, Path]:
+        out = tmp_path / ("full" if full else "adaptive")
+        req = ScoreRequest(
+            str(path), name, "harness_synth_pool", out, PISM, full_curve=full, limit=3, batch_size=4
+        )
+        return PISMRun(req).run(), out
+
+    (adaptive, a_out), (full, f_out) = run(False), run(True)
+    keys = ["item_id", "pism_lambda_star", "pism_tier"]
+    assert adaptive[keys].equals(full[keys])
+    # The units both schedules asked got the same sampled answer, in other batches and rounds.
+    asked = {a["unit"]: a["response"] for a in read_jsonl(a_out / "attempts.jsonl")}
+    swept = {a["unit"]: a["response"] for a in read_jsonl(f_out / "attempts.jsonl")}
+    assert asked and set(asked) <= set(swept)
+    assert all(asked[u] == swept[u] for u in asked)
+
+
+def _digest(model: torch.nn.Module) -> str:
+    h = hashlib.sha256()
+    for name, tensor in sorted(model.state_dict().items()):
+        h.update(name.encode())
+        h.update(tensor.detach().cpu().contiguous().numpy().tobytes())
+    return h.hexdigest()
+
+
+def _length_reward(completions: list[Any], **kwargs: Any) -> list[float | None]:
+    """A reward random weights can earn unevenly (accuracy and format are 0 for every random
+    completion, so their advantages, and the gradient of a first step, are zero)."""
+    return [len(completion_text(c)) / 100 for c in completions]
+
+
+def test_one_grpo_step_changes_the_weights_and_reloads(
+    family: tuple[str, Path], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _, path = family
+    monkeypatch.setitem(REWARD_FUNCS, "length", _length_reward)
+    items = hf.load_dataset("parquet", data_files=str(build_suite("mini")), split="train").select(range(2))
+    recipe = GRPORecipe(num_generations=2, batch_size=2, max_steps=1, max_completion_length=8,
+                        learning_rate=1e-3, rewards=["length"], temperature=1.0)  # fmt: skip
+    out = grpo_train(path, grpo_dataset(items, ""), tmp_path / "grpo", recipe)
+    before, _ = load_model_and_processor(path)
+    after, processor = load_model_and_processor(out)
+    assert _digest(after) != _digest(before)
+    messages = [{"role": "user", "content": [{"type": "image"}, {"type": "text", "text": "What colour?"}]}]
+    text = processor.apply_chat_template(messages, add_generation_prompt=True, tokenize=False)
+    inputs = processor(text=[text], images=[[Image.new("RGB", (56, 56), "red")]], return_tensors="pt")
+    with torch.inference_mode():
+        generated = after.generate(**inputs, max_new_tokens=4, do_sample=False)
+    assert generated.shape[1] > inputs["input_ids"].shape[1]

@@ -61,12 +61,46 @@ class Family:
     load_processor: Callable[[Path, dict[str, Any]], Any]
     cmab_strategy: str  # what CMAB's `auto` strategy uses: "rows" or "eager"
     first_class: bool = True
+    # Parameter-name prefixes of the vision encoder, and of the parts inside it that project into
+    # the language model (trained with it when the encoder is frozen or slowed down).
+    tower: tuple[str, ...] = ("model.vision_tower.", "model.vision_model.", "model.visual.")
+    projector: tuple[str, ...] = ()
+
+    def vision_tower_parameters(self, model: Any) -> list[tuple[str, Any]]:
+        """(name, parameter) of the vision encoder's own blocks and patch embedding, projector excluded."""
+        names = [name for name, _ in model.named_parameters()]
+        prefix = next((p for p in self.tower if any(n.startswith(p) for n in names)), None)
+        if prefix is None:
+            raise UnsupportedModel(f"{type(model).__name__}: no vision encoder under {self.tower}")
+        return [(n, p) for n, p in model.named_parameters()
+                if n.startswith(prefix) and not n.startswith(self.projector)]  # fmt: skip
 
 
 FAMILIES: tuple[Family, ...] = (
-    Family("qwen2_vl", ("qwen2_vl",), _qwen2_processor, "rows"),
-    Family("qwen2_5_vl", ("qwen2_5_vl",), _qwen2_processor, "rows"),
-    Family("qwen3_vl", ("qwen3_vl", "qwen3_vl_moe"), _qwen3_processor, "rows"),
+    Family(
+        "qwen2_vl",
+        ("qwen2_vl",),
+        _qwen2_processor,
+        "rows",
+        tower=("model.visual.",),
+        projector=("model.visual.merger.",),
+    ),
+    Family(
+        "qwen2_5_vl",
+        ("qwen2_5_vl",),
+        _qwen2_processor,
+        "rows",
+        tower=("model.visual.",),
+        projector=("model.visual.merger.",),
+    ),
+    Family(
+        "qwen3_vl",
+        ("qwen3_vl", "qwen3_vl_moe"),
+        _qwen3_processor,
+        "rows",
+        tower=("model.visual.",),
+        projector=("model.visual.merger.", "model.visual.deepstack_merger_list."),
+    ),
 )
 GENERIC = Family("generic", (), _auto_processor, "eager", first_class=False)
 

@@ -110,7 +110,7 @@ def build_tiny_generic(
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     tokenizer = _tokenizer(family, [*BASE_CORPUS, *cfg.extra_corpus, *corpus], cfg.vocab_size)
-    ids = {t: int(tokenizer.convert_tokens_to_ids(t)) for t in _SPECIAL[family]}
+    ids = {t: int(tokenizer.convert_tokens_to_ids(t)) for t in _SPECIAL[family]}  # type: ignore[arg-type]
     text: dict[str, Any] = {
         "vocab_size": len(tokenizer),
         "hidden_size": cfg.hidden_size,
@@ -131,12 +131,13 @@ def build_tiny_generic(
         "patch_size": 8,
     }
     processor: Any
+    image_processor: Any
     if family == "llava":
         eos, pad = ids["</s>"], ids["<pad>"]
         model_config: Any = LlavaConfig(
             vision_config=CLIPVisionConfig(**vision, projection_dim=cfg.vision_hidden_size),
             text_config=LlamaConfig(**text, bos_token_id=ids["<s>"], eos_token_id=eos, pad_token_id=pad),
-            image_token_id=ids["<image>"],
+            image_token_index=ids["<image>"],
             image_seq_length=(IMAGE_SIDE // 8) ** 2,
             tie_word_embeddings=True,
         )

@@ -16,6 +16,7 @@ from transformers import set_seed
 from trl import SFTConfig, SFTTrainer
 
 from harness.core.files import atomic_write_json
+from harness.models.families import family_of
 from harness.models.loader import load_model_and_processor
 
 
@@ -45,12 +46,12 @@ def _optimizer(model: Any, recipe: SFTRecipe) -> torch.optim.Optimizer | None:
     parameters share one rate."""
     if recipe.vision_lr_scale == 1.0 or recipe.freeze_vision_tower:
         return None
+    in_tower = {name for name, _ in family_of(model.config).vision_tower_parameters(model)}
     tower: list[torch.nn.Parameter] = []
     rest: list[torch.nn.Parameter] = []
     for name, param in model.named_parameters():
         if param.requires_grad:
-            in_tower = name.startswith("model.visual.") and not name.startswith("model.visual.merger.")
-            (tower if in_tower else rest).append(param)
+            (tower if name in in_tower else rest).append(param)
     groups = [
         {"params": rest, "lr": recipe.learning_rate},
         {"params": tower, "lr": recipe.learning_rate * recipe.vision_lr_scale},
@@ -70,9 +71,8 @@ def sft_train(
     model, processor = load_model_and_processor(base, device=device, dtype=torch.float32)
     model.train()
     if recipe.freeze_vision_tower:
-        for name, param in model.model.visual.named_parameters():
-            if not name.startswith("merger."):
-                param.requires_grad_(False)
+        for _, param in family_of(model.config).vision_tower_parameters(model):
+            param.requires_grad_(False)
     out = Path(out_dir)
     args = SFTConfig(
         output_dir=str(out / "_trainer"),

@@ -6,8 +6,6 @@ per family is in test_attention.py."""
 from __future__ import annotations
 
 import hashlib
-import subprocess
-import sys
 from pathlib import Path
 from typing import Any
 
@@ -16,20 +14,23 @@ import pandas as pd
 import pytest
 import torch
 from PIL import Image
+from typer.testing import CliRunner
 
+from harness.cli import app
 from harness.core.records import read_jsonl
 from harness.difficulty.pism import PISMConfig
 from harness.difficulty.pism_runner import PISMRun, ScoreRequest
+from harness.models.families import family_of
 from harness.models.loader import load_model_and_processor
 from harness.synth.datasets import build_suite
 from harness.synth.models import ensure_embedded_model
-from harness.training.data import grpo_dataset
+from harness.training.data import grpo_dataset, sft_dataset
 from harness.training.grpo import GRPORecipe, grpo_train
 from harness.training.rewards import REWARD_FUNCS, completion_text
+from harness.training.sft import SFTRecipe, sft_train
 
 pytestmark = pytest.mark.slow
 FAMILIES = ["qwen2_vl", "qwen3_vl", "llava", "gemma3"]
-REPO = Path(__file__).resolve().parents[2]
 PISM = PISMConfig(ratios=(0.0, 0.5), k=3, tau=0.34, max_new_tokens=12)
 
 
@@ -40,10 +41,11 @@ def family(request: pytest.FixtureRequest, harness_home: Path) -> tuple[str, Pat
 
 def test_eval_end_to_end(family: tuple[str, Path], tmp_path: Path) -> None:
     name, _ = family
-    cmd = [sys.executable, "-m", "harness.cli", "eval", "--model", f"tiny-random-{name}", "--tasks",
-           "harness_synth_mini", "--limit", "4", "--batch-size", "2", "--out", str(tmp_path), "--quiet"]  # fmt: skip
-    proc = subprocess.run(cmd, cwd=REPO, capture_output=True, text=True, timeout=300)
-    assert proc.returncode == 0, proc.stderr[-3000:]
+    # The CLI in this process (its imports are loaded already); lmms-eval runs in its own, as always.
+    args = ["eval", "--model", f"tiny-random-{name}", "--tasks", "harness_synth_mini", "--limit", "4",
+            "--batch-size", "2", "--out", str(tmp_path), "--quiet"]  # fmt: skip
+    result = CliRunner().invoke(app, args)
+    assert result.exit_code == 0, result.output[-3000:]
     records = pd.read_parquet(next(tmp_path.rglob("records.parquet")))
     assert len(records) == 4 and records["item_id"].is_unique
     assert set(records["model"]) == {f"tiny-random-{name}"}
@@ -79,6 +81,35 @@ def _digest(model: torch.nn.Module) -> str:
     return h.hexdigest()
 
 
+def _reloads_and_generates(out: Path, base: Path) -> None:
+    before, _ = load_model_and_processor(base)
+    after, processor = load_model_and_processor(out)
+    assert _digest(after) != _digest(before)
+    messages = [{"role": "user", "content": [{"type": "image"}, {"type": "text", "text": "What colour?"}]}]
+    text = processor.apply_chat_template(messages, add_generation_prompt=True, tokenize=False)
+    inputs = processor(text=[text], images=[[Image.new("RGB", (56, 56), "red")]], return_tensors="pt")
+    with torch.inference_mode():
+        generated = after.generate(**inputs, max_new_tokens=4, do_sample=False)
+    assert generated.shape[1] > inputs["input_ids"].shape[1]
+
+
+def _mini(n: int) -> hf.Dataset:
+    return hf.load_dataset("parquet", data_files=str(build_suite("mini")), split="train").select(range(n))
+
+
+def test_one_sft_step_with_the_tower_frozen(family: tuple[str, Path], tmp_path: Path) -> None:
+    _, path = family
+    # No warm-up: one step of a warm-up schedule has a learning rate of 0.
+    recipe = SFTRecipe(max_steps=1, batch_size=2, learning_rate=1e-3, warmup_ratio=0.0, lr_scheduler_type="constant",
+                       freeze_vision_tower=True, logging_steps=1)  # fmt: skip
+    out = sft_train(path, sft_dataset(_mini(2), ""), tmp_path / "sft", recipe)
+    _reloads_and_generates(out, path)
+    base = load_model_and_processor(path)[0]
+    tower = [n for n, _ in family_of(base.config).vision_tower_parameters(base)]
+    before, after = base.state_dict(), load_model_and_processor(out)[0].state_dict()
+    assert tower and all(torch.equal(before[n], after[n]) for n in tower)  # the frozen tower did not move
+
+
 def _length_reward(completions: list[Any], **kwargs: Any) -> list[float | None]:
     """A reward random weights can earn unevenly (accuracy and format are 0 for every random
     completion, so their advantages, and the gradient of a first step, are zero)."""
@@ -90,16 +121,8 @@ def test_one_grpo_step_changes_the_weights_and_reloads(
 ) -> None:
     _, path = family
     monkeypatch.setitem(REWARD_FUNCS, "length", _length_reward)
-    items = hf.load_dataset("parquet", data_files=str(build_suite("mini")), split="train").select(range(2))
+    items = _mini(2)
     recipe = GRPORecipe(num_generations=2, batch_size=2, max_steps=1, max_completion_length=8,
                         learning_rate=1e-3, rewards=["length"], temperature=1.0)  # fmt: skip
     out = grpo_train(path, grpo_dataset(items, ""), tmp_path / "grpo", recipe)
-    before, _ = load_model_and_processor(path)
-    after, processor = load_model_and_processor(out)
-    assert _digest(after) != _digest(before)
-    messages = [{"role": "user", "content": [{"type": "image"}, {"type": "text", "text": "What colour?"}]}]
-    text = processor.apply_chat_template(messages, add_generation_prompt=True, tokenize=False)
-    inputs = processor(text=[text], images=[[Image.new("RGB", (56, 56), "red")]], return_tensors="pt")
-    with torch.inference_mode():
-        generated = after.generate(**inputs, max_new_tokens=4, do_sample=False)
-    assert generated.shape[1] > inputs["input_ids"].shape[1]
+    _reloads_and_generates(out, path)

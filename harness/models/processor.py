@@ -15,6 +15,22 @@ from typing import Any
 from transformers import AutoTokenizer, Qwen2_5_VLProcessor, Qwen3VLProcessor
 from transformers.models.qwen2_vl.image_processing_pil_qwen2_vl import Qwen2VLImageProcessorPil
 
+_QWEN_TOKENS = {
+    "image": "<|image_pad|>",
+    "video": "<|video_pad|>",
+    "vision_start": "<|vision_start|>",
+    "vision_end": "<|vision_end|>",
+}
+
+
+def _qwen_tokens(processor: Any, tokenizer: Any, *names: str) -> None:
+    """The Qwen processors' token bookkeeping: `<name>_token` and `<name>_token_id` for each name,
+    from the tokenizer's own attribute or Qwen's default token."""
+    for name in names:
+        token = getattr(tokenizer, f"{name}_token", None) or _QWEN_TOKENS[name]
+        setattr(processor, f"{name}_token", token)
+        setattr(processor, f"{name}_token_id", tokenizer.convert_tokens_to_ids(token))
+
 
 class ImageOnlyQwen2_5_VLProcessor(Qwen2_5_VLProcessor):
     """`Qwen2_5_VLProcessor` without the video processor (so no torchvision import)."""
@@ -28,10 +44,7 @@ class ImageOnlyQwen2_5_VLProcessor(Qwen2_5_VLProcessor):
     ) -> None:
         # Skip Qwen2_5_VLProcessor.__init__'s signature (it lists video_processor as an attribute);
         # reproduce its token bookkeeping and call ProcessorMixin directly.
-        self.image_token = getattr(tokenizer, "image_token", None) or "<|image_pad|>"
-        self.video_token = getattr(tokenizer, "video_token", None) or "<|video_pad|>"
-        self.image_token_id = tokenizer.convert_tokens_to_ids(self.image_token)
-        self.video_token_id = tokenizer.convert_tokens_to_ids(self.video_token)
+        _qwen_tokens(self, tokenizer, "image", "video")
         super(Qwen2_5_VLProcessor, self).__init__(image_processor, tokenizer, chat_template=chat_template)
 
     def to_dict(self) -> dict[str, Any]:
@@ -52,16 +65,10 @@ class ImageOnlyQwen3VLProcessor(Qwen3VLProcessor):
         chat_template: str | None = None,
         **kwargs: Any,
     ) -> None:
-        # As above: Qwen3VLProcessor's token bookkeeping, then ProcessorMixin with no video processor.
-        self.image_token = getattr(tokenizer, "image_token", None) or "<|image_pad|>"
-        self.video_token = getattr(tokenizer, "video_token", None) or "<|video_pad|>"
-        self.image_token_id = tokenizer.convert_tokens_to_ids(self.image_token)
-        self.video_token_id = tokenizer.convert_tokens_to_ids(self.video_token)
+        # As above, with Qwen3VLProcessor's bookkeeping (it also names the vision start/end tokens).
+        _qwen_tokens(self, tokenizer, "image", "video")
         super(Qwen3VLProcessor, self).__init__(image_processor, tokenizer, chat_template=chat_template)
-        self.vision_start_token = getattr(tokenizer, "vision_start_token", None) or "<|vision_start|>"
-        self.vision_end_token = getattr(tokenizer, "vision_end_token", None) or "<|vision_end|>"
-        self.vision_start_token_id = tokenizer.convert_tokens_to_ids(self.vision_start_token)
-        self.vision_end_token_id = tokenizer.convert_tokens_to_ids(self.vision_end_token)
+        _qwen_tokens(self, tokenizer, "vision_start", "vision_end")
 
     def to_dict(self) -> dict[str, Any]:
         out = super().to_dict()

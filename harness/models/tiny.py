@@ -49,37 +49,29 @@ SPECIAL_TOKENS = [
     "<|video_pad|>",
 ]
 
-# The Qwen2-VL chat template: system turn by default, images as vision_start/image_pad/vision_end.
+# The Qwen-VL chat turns: images as vision_start/image_pad/vision_end, then the text.
+_QWEN_TURNS = (
+    "<|im_start|>{{ message['role'] }}\n"
+    "{% if message['content'] is string %}{{ message['content'] }}<|im_end|>\n"
+    "{% else %}{% for content in message['content'] %}"
+    "{% if content['type'] == 'image' or 'image' in content %}"
+    "<|vision_start|><|image_pad|><|vision_end|>"
+    "{% elif content['type'] == 'text' %}{{ content['text'] }}{% endif %}"
+    "{% endfor %}<|im_end|>\n{% endif %}"
+)
+_GENERATION_PROMPT = "{% if add_generation_prompt %}<|im_start|>assistant\n{% endif %}"
+
+# The Qwen2-VL chat template: a system turn by default.
 CHAT_TEMPLATE = (
     "{% for message in messages %}"
     "{% if loop.first and message['role'] != 'system' %}"
     "<|im_start|>system\nYou are a helpful assistant.<|im_end|>\n"
-    "{% endif %}"
-    "<|im_start|>{{ message['role'] }}\n"
-    "{% if message['content'] is string %}{{ message['content'] }}<|im_end|>\n"
-    "{% else %}{% for content in message['content'] %}"
-    "{% if content['type'] == 'image' or 'image' in content %}"
-    "<|vision_start|><|image_pad|><|vision_end|>"
-    "{% elif content['type'] == 'text' %}{{ content['text'] }}{% endif %}"
-    "{% endfor %}<|im_end|>\n{% endif %}"
-    "{% endfor %}"
-    "{% if add_generation_prompt %}<|im_start|>assistant\n{% endif %}"
+    "{% endif %}" + _QWEN_TURNS + "{% endfor %}" + _GENERATION_PROMPT
 )
 
 # Qwen3-VL's template, for what the harness sends (text and image parts; no tools, no video): the
-# same scaffolding without Qwen2's default system turn.
-QWEN3_CHAT_TEMPLATE = (
-    "{% for message in messages %}"
-    "<|im_start|>{{ message['role'] }}\n"
-    "{% if message['content'] is string %}{{ message['content'] }}<|im_end|>\n"
-    "{% else %}{% for content in message['content'] %}"
-    "{% if content['type'] == 'image' or 'image' in content %}"
-    "<|vision_start|><|image_pad|><|vision_end|>"
-    "{% elif content['type'] == 'text' %}{{ content['text'] }}{% endif %}"
-    "{% endfor %}<|im_end|>\n{% endif %}"
-    "{% endfor %}"
-    "{% if add_generation_prompt %}<|im_start|>assistant\n{% endif %}"
-)
+# same turns without Qwen2's default system turn.
+QWEN3_CHAT_TEMPLATE = "{% for message in messages %}" + _QWEN_TURNS + "{% endfor %}" + _GENERATION_PROMPT
 
 TINY_FAMILIES = ("qwen2_5_vl", "qwen2_vl", "qwen3_vl")  # what `build_tiny_vlm(family=...)` builds
 
@@ -127,19 +119,25 @@ class TinyVLMConfig:
         return self.hidden_size // self.num_attention_heads
 
 
-def train_tokenizer(corpus: Iterable[str], vocab_size: int) -> Qwen2Tokenizer:
-    """Byte-level BPE trained on `corpus`, wrapped as a Qwen2 tokenizer with Qwen's special tokens."""
+def byte_level_bpe(corpus: Iterable[str], vocab_size: int, special_tokens: list[str]) -> Tokenizer:
+    """A byte-level BPE tokenizer trained on `corpus`, with `special_tokens` first, in order."""
     tok = Tokenizer(models.BPE())
     tok.pre_tokenizer = pre_tokenizers.ByteLevel(add_prefix_space=False, use_regex=True)
     tok.decoder = decoders.ByteLevel()
     tok.post_processor = processors.ByteLevel(trim_offsets=False)
     trainer = trainers.BpeTrainer(
         vocab_size=vocab_size,
-        special_tokens=SPECIAL_TOKENS,
+        special_tokens=special_tokens,
         initial_alphabet=pre_tokenizers.ByteLevel.alphabet(),
         show_progress=False,
     )
     tok.train_from_iterator(list(corpus), trainer=trainer)
+    return tok
+
+
+def train_tokenizer(corpus: Iterable[str], vocab_size: int) -> Qwen2Tokenizer:
+    """Byte-level BPE trained on `corpus`, wrapped as a Qwen2 tokenizer with Qwen's special tokens."""
+    tok = byte_level_bpe(corpus, vocab_size, SPECIAL_TOKENS)
     wrapped = Qwen2Tokenizer(
         tokenizer_object=tok,
         unk_token=None,  # type: ignore[arg-type]  # byte-level BPE never needs one
@@ -209,9 +207,9 @@ def _patch_size(family: str, cfg: TinyVLMConfig) -> int:
     return 16 if family == "qwen3_vl" else cfg.patch_size
 
 
-def _model_config(family: str, cfg: TinyVLMConfig, ids: dict[str, int], vocab: int) -> PretrainedConfig:
-    """The family's own config class (its defaults: the real model's configuration), scaled down."""
-    text: dict[str, Any] = {
+def text_sizes(cfg: TinyVLMConfig, vocab: int) -> dict[str, Any]:
+    """The language model's sizes, shared by every tiny family's text config."""
+    return {
         "vocab_size": vocab,
         "hidden_size": cfg.hidden_size,
         "intermediate_size": cfg.intermediate_size,
@@ -219,6 +217,15 @@ def _model_config(family: str, cfg: TinyVLMConfig, ids: dict[str, int], vocab: i
         "num_attention_heads": cfg.num_attention_heads,
         "num_key_value_heads": cfg.num_key_value_heads,
         "max_position_embeddings": cfg.max_position_embeddings,
+        "tie_word_embeddings": True,
+        "initializer_range": cfg.initializer_range,
+    }
+
+
+def _model_config(family: str, cfg: TinyVLMConfig, ids: dict[str, int], vocab: int) -> PretrainedConfig:
+    """The family's own config class (its defaults: the real model's configuration), scaled down."""
+    text: dict[str, Any] = {
+        **text_sizes(cfg, vocab),
         "rope_parameters": {
             "rope_type": "default",
             "rope_theta": 10000.0,
@@ -227,8 +234,6 @@ def _model_config(family: str, cfg: TinyVLMConfig, ids: dict[str, int], vocab: i
         "bos_token_id": ids["<|endoftext|>"],
         "eos_token_id": ids["<|im_end|>"],
         "pad_token_id": ids["<|endoftext|>"],
-        "tie_word_embeddings": True,
-        "initializer_range": cfg.initializer_range,
     }
     vision: dict[str, Any] = {
         "depth": cfg.vision_depth,

@@ -19,7 +19,6 @@ from pathlib import Path
 from typing import Any
 
 import torch
-from tokenizers import Tokenizer, decoders, models, pre_tokenizers, processors, trainers
 from transformers import (
     AutoModelForImageTextToText,
     CLIPImageProcessor,
@@ -36,7 +35,7 @@ from transformers import (
     SiglipVisionConfig,
 )
 
-from harness.models.tiny import BASE_CORPUS, TinyVLMConfig
+from harness.models.tiny import BASE_CORPUS, TinyVLMConfig, byte_level_bpe, text_sizes
 
 GENERIC_TINY_FAMILIES = ("llava", "gemma3")
 IMAGE_SIDE = 32  # pixels; 8-pixel patches: a 4 x 4 grid
@@ -74,17 +73,7 @@ _SPECIAL = {
 
 
 def _tokenizer(family: str, corpus: Iterable[str], vocab_size: int) -> PreTrainedTokenizerFast:
-    tok = Tokenizer(models.BPE())
-    tok.pre_tokenizer = pre_tokenizers.ByteLevel(add_prefix_space=False, use_regex=True)
-    tok.decoder = decoders.ByteLevel()
-    tok.post_processor = processors.ByteLevel(trim_offsets=False)
-    trainer = trainers.BpeTrainer(
-        vocab_size=vocab_size,
-        special_tokens=_SPECIAL[family],
-        initial_alphabet=pre_tokenizers.ByteLevel.alphabet(),
-        show_progress=False,
-    )
-    tok.train_from_iterator(list(corpus), trainer=trainer)
+    tok = byte_level_bpe(corpus, vocab_size, _SPECIAL[family])
     if family == "llava":
         names: dict[str, Any] = {"unk_token": "<unk>", "bos_token": "<s>", "eos_token": "</s>", "pad_token": "<pad>",
                                  "extra_special_tokens": {"image_token": "<image>"}}  # fmt: skip
@@ -111,17 +100,7 @@ def build_tiny_generic(
     out.mkdir(parents=True, exist_ok=True)
     tokenizer = _tokenizer(family, [*BASE_CORPUS, *cfg.extra_corpus, *corpus], cfg.vocab_size)
     ids = {t: int(tokenizer.convert_tokens_to_ids(t)) for t in _SPECIAL[family]}  # type: ignore[arg-type]
-    text: dict[str, Any] = {
-        "vocab_size": len(tokenizer),
-        "hidden_size": cfg.hidden_size,
-        "intermediate_size": cfg.intermediate_size,
-        "num_hidden_layers": cfg.num_hidden_layers,
-        "num_attention_heads": cfg.num_attention_heads,
-        "num_key_value_heads": cfg.num_key_value_heads,
-        "max_position_embeddings": cfg.max_position_embeddings,
-        "initializer_range": cfg.initializer_range,
-        "tie_word_embeddings": True,
-    }
+    text = text_sizes(cfg, len(tokenizer))
     vision: dict[str, Any] = {
         "hidden_size": cfg.vision_hidden_size,
         "intermediate_size": cfg.vision_intermediate_size,

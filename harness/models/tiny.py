@@ -26,6 +26,7 @@ from transformers import (
     Qwen2Tokenizer,
     Qwen2VLConfig,
     Qwen3VLConfig,
+    Qwen3VLMoeConfig,
 )
 from transformers.models.qwen2_vl.image_processing_pil_qwen2_vl import Qwen2VLImageProcessorPil
 
@@ -73,7 +74,8 @@ CHAT_TEMPLATE = (
 # same turns without Qwen2's default system turn.
 QWEN3_CHAT_TEMPLATE = "{% for message in messages %}" + _QWEN_TURNS + "{% endfor %}" + _GENERATION_PROMPT
 
-TINY_FAMILIES = ("qwen2_5_vl", "qwen2_vl", "qwen3_vl")  # what `build_tiny_vlm(family=...)` builds
+# What `build_tiny_vlm(family=...)` builds.
+TINY_FAMILIES = ("qwen2_5_vl", "qwen2_vl", "qwen3_vl", "qwen3_vl_moe")
 
 # Text the tokenizer always learns, whatever corpus it is given: chat scaffolding and answer format.
 BASE_CORPUS = [
@@ -183,11 +185,13 @@ def build_tiny_vlm(
     model.save_pretrained(out)
 
     # Qwen3-VL normalises pixels with mean = std = 0.5 where Qwen2/2.5-VL use CLIP's statistics.
-    norm: dict[str, Any] = {"image_mean": [0.5] * 3, "image_std": [0.5] * 3} if family == "qwen3_vl" else {}
+    norm: dict[str, Any] = (
+        {"image_mean": [0.5] * 3, "image_std": [0.5] * 3} if family.startswith("qwen3_vl") else {}
+    )
     image_processor = Qwen2VLImageProcessorPil(
         min_pixels=cfg.min_pixels, max_pixels=cfg.max_pixels, patch_size=_patch_size(family, cfg), **norm
     )
-    if family == "qwen3_vl":
+    if family.startswith("qwen3_vl"):
         processor: Any = ImageOnlyQwen3VLProcessor(
             image_processor, tokenizer, chat_template=QWEN3_CHAT_TEMPLATE
         )
@@ -204,7 +208,7 @@ def build_tiny_vlm(
 
 def _patch_size(family: str, cfg: TinyVLMConfig) -> int:
     # Qwen3-VL's vision tower has 16-pixel patches where Qwen2/2.5-VL's have 14.
-    return 16 if family == "qwen3_vl" else cfg.patch_size
+    return 16 if family.startswith("qwen3_vl") else cfg.patch_size
 
 
 def text_sizes(cfg: TinyVLMConfig, vocab: int) -> dict[str, Any]:
@@ -260,13 +264,19 @@ def _model_config(family: str, cfg: TinyVLMConfig, ids: dict[str, int], vocab: i
         vision.update(embed_dim=cfg.vision_hidden_size, hidden_size=cfg.hidden_size,
                       mlp_ratio=cfg.vision_intermediate_size // cfg.vision_hidden_size)  # fmt: skip
         return Qwen2VLConfig(text_config=text, vision_config=vision, **tokens)
-    if family == "qwen3_vl":
+    if family.startswith("qwen3_vl"):
         # Qwen3 attention: explicit head_dim, per-head q/k norms; interleaved multimodal RoPE.
         text.update(head_dim=cfg.head_dim())
         text["rope_parameters"].update(mrope_interleaved=True)
         vision.update(hidden_size=cfg.vision_hidden_size, intermediate_size=cfg.vision_intermediate_size,
                       out_hidden_size=cfg.hidden_size, num_position_embeddings=64,  # an 8 x 8 grid
                       deepstack_visual_indexes=[0])  # fmt: skip
+        if family == "qwen3_vl_moe":
+            # Every decoder MLP a mixture of 4 experts, 2 per token (the real one: 128 and 8).
+            text.update(
+                num_experts=4, num_experts_per_tok=2, moe_intermediate_size=cfg.intermediate_size // 2
+            )
+            return Qwen3VLMoeConfig(text_config=text, vision_config=vision, **tokens)
         return Qwen3VLConfig(text_config=text, vision_config=vision, **tokens)
     raise ValueError(f"no tiny model for family {family!r}; choose from {TINY_FAMILIES}")
 

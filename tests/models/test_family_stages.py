@@ -30,7 +30,7 @@ from harness.training.rewards import REWARD_FUNCS, completion_text
 from harness.training.sft import SFTRecipe, sft_train
 
 pytestmark = pytest.mark.slow
-FAMILIES = ["qwen2_vl", "qwen3_vl", "llava", "gemma3"]
+FAMILIES = ["qwen2_vl", "qwen3_vl", "qwen3_vl_moe", "llava", "gemma3"]
 PISM = PISMConfig(ratios=(0.0, 0.5), k=3, tau=0.34, max_new_tokens=12)
 
 

@@ -4,8 +4,8 @@
 every decoder layer's self-attention, reduces the attention rows of the answer positions to three
 masses per (layer, answer token), heads averaged:
 
-    image      attention onto image-token positions (the processor's image token, see
-               `harness.models.families.image_token_id`)
+    image      attention onto image-token positions (the config's image token, checked against
+               the processor's: `harness.models.families.image_token_id`)
     text       attention onto every other *input* position (prompt text and template)
     pre_text   attention onto the input positions before the first image token (what the authors'
                released code called "text")
@@ -31,7 +31,7 @@ from typing import Any
 import numpy as np
 import torch
 
-from harness.models.families import family_of
+from harness.models.families import config_image_token, family_of
 
 MASSES = ("image", "text", "pre_text")
 
@@ -103,15 +103,6 @@ def _teacher_forced_batch(
     return {**rest, **out}, is_input
 
 
-def _config_image_token(config: Any) -> int:
-    for name in ("image_token_id", "image_token_index"):
-        if getattr(config, name, None) is not None:
-            return int(getattr(config, name))
-    raise ValueError(
-        f"model_type {config.model_type!r}: the config names no image token; pass image_token_id"
-    )
-
-
 def _position_masks(ids: torch.Tensor, is_input: torch.Tensor, image_token_id: int) -> torch.Tensor:
     """(batch, seq, 3) float masks: image, text (non-image input), pre_text (input before the image)."""
     image = (ids == image_token_id) & is_input
@@ -126,10 +117,9 @@ def _row_probs(module: Any, kwargs: dict[str, Any], rows: slice) -> torch.Tensor
     hidden = kwargs["hidden_states"]
     bsz, seq, _ = hidden.shape
     head_dim = module.head_dim
+    # Heads counted from the projection: Qwen3's attention modules have no `num_heads`.
     q = module.q_proj(hidden[:, rows])
-    q = q.view(bsz, q.shape[1], -1, head_dim).transpose(
-        1, 2
-    )  # heads from the projection (no num_heads in Qwen3)
+    q = q.view(bsz, q.shape[1], -1, head_dim).transpose(1, 2)
     k = module.k_proj(hidden).view(bsz, seq, -1, head_dim).transpose(1, 2)
     if hasattr(module, "q_norm"):  # Qwen3-style per-head norms
         q, k = module.q_norm(q), module.k_norm(k)
@@ -162,8 +152,8 @@ def answer_attention(
     """Attention masses of each row's answer, from one teacher-forced forward pass.
 
     `inputs` is the processor output for the prompts (left padding allowed); `answers` the generated
-    token ids per row, without padding or end-of-sequence tokens; `image_token_id` the processor's
-    image token (`harness.models.families.image_token_id`; default: the config's). `auto` is the
+    token ids per row, without padding or end-of-sequence tokens; `image_token_id` the image token
+    (`harness.models.families.image_token_id`; default: the config's, unchecked). `auto` is the
     family's strategy (`rows` for the Qwen families), or `eager` for a model loaded with eager attention.
     """
     attn_impl = getattr(model.config, "_attn_implementation", None)
@@ -183,7 +173,11 @@ def answer_attention(
     if strategy not in ("rows", "eager"):
         raise ValueError(f"unknown strategy {strategy!r}; use 'rows', 'eager' or 'auto'")
     if image_token_id is None:
-        image_token_id = _config_image_token(model.config)
+        image_token_id = config_image_token(model.config)
+    if image_token_id is None:
+        raise ValueError(
+            f"model_type {model.config.model_type!r}: the config names no image token; pass image_token_id"
+        )
     batch, is_input = _teacher_forced_batch(inputs, answers, pad_id)
     ids = batch["input_ids"]
     pos = _position_masks(ids, is_input, image_token_id)

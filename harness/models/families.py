@@ -3,9 +3,9 @@
 A `Family` says how to load a directory's processor (image-only for the Qwen families, so no
 torchvision is needed), how CMAB reads its decoder attention (`rows`: the family's attention is
 known well enough to recompute the answer rows; `eager`: the model runs with eager attention and the
-full matrices are reduced layer by layer), and which model types it covers. Which input positions
-are image tokens comes from the processor's own image token, checked against the config
-(`image_token_id`), never from a hard-coded id.
+full matrices are reduced layer by layer), where its vision encoder is, and which model types it
+covers. Which input positions are image tokens comes from the config's image token, checked against
+the processor's (`image_token_id`), never from a hard-coded id.
 
 First-class families are tested stage by stage on tiny models built from their real configs
 (`harness.models.tiny`); any other `AutoModelForImageTextToText` architecture goes through the
@@ -60,7 +60,6 @@ class Family:
     model_types: tuple[str, ...]
     load_processor: Callable[[Path, dict[str, Any]], Any]
     cmab_strategy: str  # what CMAB's `auto` strategy uses: "rows" or "eager"
-    first_class: bool = True
     # Parameter-name prefixes of the vision encoder, and of the parts inside it that project into
     # the language model (trained with it when the encoder is frozen or slowed down).
     tower: tuple[str, ...] = ("model.vision_tower.", "model.vision_model.", "model.visual.")
@@ -76,23 +75,11 @@ class Family:
                 if n.startswith(prefix) and not n.startswith(self.projector)]  # fmt: skip
 
 
+# Qwen2-VL and Qwen2.5-VL: one processor, the vision encoder under `visual` with its merger inside.
+_QWEN2_VISION: dict[str, Any] = {"tower": ("model.visual.",), "projector": ("model.visual.merger.",)}
 FAMILIES: tuple[Family, ...] = (
-    Family(
-        "qwen2_vl",
-        ("qwen2_vl",),
-        _qwen2_processor,
-        "rows",
-        tower=("model.visual.",),
-        projector=("model.visual.merger.",),
-    ),
-    Family(
-        "qwen2_5_vl",
-        ("qwen2_5_vl",),
-        _qwen2_processor,
-        "rows",
-        tower=("model.visual.",),
-        projector=("model.visual.merger.",),
-    ),
+    Family("qwen2_vl", ("qwen2_vl",), _qwen2_processor, "rows", **_QWEN2_VISION),
+    Family("qwen2_5_vl", ("qwen2_5_vl",), _qwen2_processor, "rows", **_QWEN2_VISION),
     Family(
         "qwen3_vl",
         ("qwen3_vl", "qwen3_vl_moe"),
@@ -102,7 +89,7 @@ FAMILIES: tuple[Family, ...] = (
         projector=("model.visual.merger.", "model.visual.deepstack_merger_list."),
     ),
 )
-GENERIC = Family("generic", (), _auto_processor, "eager", first_class=False)
+GENERIC = Family("generic", (), _auto_processor, "eager")
 
 # Image-text-to-text architectures whose images do not enter the decoder as tokens of the input
 # sequence: CMAB's image/text split of an answer's attention, and the chat prompts with image
@@ -145,6 +132,14 @@ def family_of_path(path: str | Path) -> Family:
         raise UnsupportedModel(f"{path}: {err}") from None
 
 
+def config_image_token(config: PretrainedConfig) -> int | None:
+    """The image token id a model config names (`image_token_id`, or LLaVA-style `image_token_index`)."""
+    for name in ("image_token_id", "image_token_index"):
+        if getattr(config, name, None) is not None:
+            return int(getattr(config, name))
+    return None
+
+
 def image_token_id(config: PretrainedConfig, processor: Any) -> int:
     """The id of the token whose positions carry image features in the decoder sequence.
 
@@ -154,9 +149,7 @@ def image_token_id(config: PretrainedConfig, processor: Any) -> int:
     disagree about where the image is and the model is refused.
     """
     tokenizer = getattr(processor, "tokenizer", processor)
-    from_config = getattr(config, "image_token_id", None)
-    if from_config is None:
-        from_config = getattr(config, "image_token_index", None)
+    from_config = config_image_token(config)
     candidates = {int(t) for t in (getattr(processor, "image_token_id", None),
                                    getattr(tokenizer, "image_token_id", None)) if t is not None}  # fmt: skip
     if from_config is None and not candidates:
@@ -169,9 +162,9 @@ def image_token_id(config: PretrainedConfig, processor: Any) -> int:
             raise UnsupportedModel(f"model_type {config.model_type!r}: the config names no image token "
                                    f"and the processor names several {sorted(candidates)}")  # fmt: skip
         return candidates.pop()
-    if candidates and int(from_config) not in candidates:
+    if candidates and from_config not in candidates:
         raise UnsupportedModel(
             f"model_type {config.model_type!r}: the config's image token id {from_config} is not the "
             f"processor's ({sorted(candidates)})"
         )
-    return int(from_config)
+    return from_config

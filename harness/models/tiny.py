@@ -201,9 +201,15 @@ def build_tiny_vlm(
     if family == "qwen2_vl":  # the same processor under Qwen2-VL's class name
         proc_file = out / "processor_config.json"
         proc_file.write_text(proc_file.read_text().replace('"Qwen2_5_VLProcessor"', '"Qwen2VLProcessor"'))
+    write_tiny_config(out, cfg, family)
+    return out
+
+
+def write_tiny_config(out: Path, cfg: TinyVLMConfig, family: str) -> None:
+    """`tiny_config.json`: the sizes a tiny model was built with, and its family (left out for
+    Qwen2.5-VL, so the embedded models' files stay byte for byte what they were)."""
     meta = asdict(cfg) if family == "qwen2_5_vl" else {**asdict(cfg), "family": family}
     (out / "tiny_config.json").write_text(_json(meta))
-    return out
 
 
 def _patch_size(family: str, cfg: TinyVLMConfig) -> int:

@@ -14,7 +14,6 @@ torchvision, which the harness environment has).
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
@@ -35,7 +34,7 @@ from transformers import (
     SiglipVisionConfig,
 )
 
-from harness.models.tiny import BASE_CORPUS, TinyVLMConfig, byte_level_bpe, text_sizes
+from harness.models.tiny import BASE_CORPUS, TinyVLMConfig, byte_level_bpe, text_sizes, write_tiny_config
 
 GENERIC_TINY_FAMILIES = ("llava", "gemma3")
 IMAGE_SIDE = 32  # pixels; 8-pixel patches: a 4 x 4 grid
@@ -153,9 +152,5 @@ def build_tiny_generic(
     )
     model.save_pretrained(out)
     processor.save_pretrained(out)
-    import json
-
-    (out / "tiny_config.json").write_text(
-        json.dumps({**asdict(cfg), "family": family}, indent=2, sort_keys=True) + "\n"
-    )
+    write_tiny_config(out, cfg, family)
     return out

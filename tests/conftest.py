@@ -25,7 +25,9 @@ os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
 
 SESSION_DIR = Path(tempfile.mkdtemp(prefix="harness-tests-"))
 VLLM_TESTS = "tests/lmms/test_vllm_engine.py"
-VLLM_MODEL = "tiny-base"
+# The embedded model (Qwen2.5-VL) and the other first-class families vLLM 0.32 loads, each with its
+# own vLLM model class and multimodal processor (README, "Model families").
+VLLM_MODELS = ("tiny-base", "tiny-random-qwen3_vl", "tiny-random-qwen2_vl")
 VLLM_URLS_VAR = "HARNESS_TEST_VLLM_URLS"  # servers for VLLM_TESTS, started by pytest_configure
 _SERVERS = pytest.StashKey[list]()
 CACHES = {
@@ -83,7 +85,7 @@ def _runs_vllm_tests(config: pytest.Config) -> bool:
 
 
 def pytest_configure(config: pytest.Config) -> None:
-    """Start the vLLM tests' server with the session, in the main process (not in xdist workers,
+    """Start the vLLM tests' servers with the session, in the main process (not in xdist workers,
     which inherit their URLs): a vLLM server takes a minute of CPU to start, which then overlaps
     other tests instead of holding up one worker."""
     if hasattr(config, "workerinput") or VLLM_URLS_VAR in os.environ or not _runs_vllm_tests(config):
@@ -93,8 +95,8 @@ def pytest_configure(config: pytest.Config) -> None:
     from harness.synth.models import ensure_embedded_model
 
     try:
-        spec = ServerSpec(str(ensure_embedded_model(VLLM_MODEL)), VLLM_MODEL, "cpu", in_process=True)
-        servers = [VLLMServer(spec, SESSION_DIR / "vllm-0.log")]
+        specs = [ServerSpec(str(ensure_embedded_model(m)), m, "cpu", in_process=True) for m in VLLM_MODELS]
+        servers = [VLLMServer(spec, SESSION_DIR / f"vllm-{i}.log") for i, spec in enumerate(specs)]
     except InputError:
         return  # no vLLM environment: the vLLM tests skip, or fail under HARNESS_REQUIRE_VLLM=1
     config.stash[_SERVERS] = servers

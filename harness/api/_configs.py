@@ -6,6 +6,7 @@ its options from these fields, so the help text here is the CLI's help.
 
 from __future__ import annotations
 
+import importlib.util
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
@@ -22,6 +23,7 @@ Masker = Literal["rect", "pixels", "patches", "semantic"]
 Convention = Literal["text", "table_a"]
 CmabVariant = Literal["paper", "released_code"]
 Paradigm = Literal["grpo_only", "sft_grpo"]
+VLLMMode = Literal["colocate", "server"]
 
 _DEVICE_HELP = f"{DEVICE_CHOICES}; auto: CUDA when present, else CPU."
 _PROCESSES_HELP = "Score in N local processes (one GPU each when there are N), then merge."
@@ -230,11 +232,24 @@ class TrainConfig(StageConfig):
     max_steps: int | None = option(None, "Override the preset's GRPO steps.", min=1)
     device: str = option("auto", _DEVICE_HELP)
     use_vllm: bool = option(False, "Generate GRPO rollouts with vLLM (GPU, TRL's use_vllm).")
+    vllm_mode: VLLMMode = option(
+        "colocate",
+        "With --use-vllm: colocate (vLLM inside each training process, sharing its GPU) or server "
+        "(a `trl vllm-serve` you start on other GPUs; TRL's vllm_server_host/port in the preset).",
+    )
 
     def check(self) -> None:
         check_device(self.device)
         if not self.seeds:
             raise InputError("--seed: give at least one seed")
+        if self.vllm_mode != "colocate" and not self.use_vllm:
+            raise InputError("--vllm-mode: needs --use-vllm")
+        if self.use_vllm and importlib.util.find_spec("vllm") is None:
+            # TRL imports vLLM inside the training process (both modes: the server mode's client
+            # too); without it the run would fail after loading the model.
+            raise InputError(
+                "--use-vllm: vLLM is not installed beside TRL here (pip install -e '.[vllm]' on the GPU machines)"
+            )
         if self.paradigm == "sft_grpo" and not self.sft_subset:
             raise InputError("--sft-subset: sft_grpo needs an SFT subset")
         if self.paradigm == "grpo_only" and self.sft_subset:

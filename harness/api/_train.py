@@ -31,7 +31,11 @@ def train(config: TrainConfig) -> TrainResult:
 
     base, _ = resolve_model(config.model)
     device = resolve_device(config.device)
-    overrides: dict[str, Any] = {"max_steps": config.max_steps, "use_vllm": config.use_vllm or None}
+    # TRL fields over the preset: TRL's own default vllm_mode is "server", which expects a server
+    # the user started; the harness says which one it is.
+    overrides: dict[str, Any] = {"max_steps": config.max_steps}
+    if config.use_vllm:
+        overrides |= {"use_vllm": True, "vllm_mode": config.vllm_mode}
     checkpoints, rewards = [], []
     for seed in config.seeds:
         target = config.out / f"seed{seed}" if len(config.seeds) > 1 else config.out

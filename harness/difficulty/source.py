@@ -118,6 +118,18 @@ def load_source_docs(
 ) -> tuple[list[dict[str, Any]], list[str]]:
     """Documents of any lmms-eval task (ours or built-in) and the prompt it sends for each: `limit`
     documents from `offset` on (all when `limit` is None)."""
+    obj, docs = _source_task_docs(task, limit, offset)
+    return docs, [obj.doc_to_text(doc) for doc in docs]
+
+
+def load_source_targets(task: str) -> tuple[list[dict[str, Any]], list[str], list[str]]:
+    """Every document of `task`, its prompt, and its target as the task itself gives it
+    (`doc_to_target`: a column, a template or a function): the answer a training reward checks."""
+    obj, docs = _source_task_docs(task, None, 0)
+    return docs, [obj.doc_to_text(doc) for doc in docs], [str(obj.doc_to_target(doc)) for doc in docs]
+
+
+def _source_task_docs(task: str, limit: int | None, offset: int) -> tuple[Any, list[dict[str, Any]]]:
     from lmms_eval.tasks import get_task_dict
 
     from harness.synth.datasets import ensure_task_data
@@ -135,14 +147,13 @@ def load_source_docs(
         obj = found[task]
         docs = list(obj.test_docs() if obj.has_test_docs() else obj.validation_docs())
     docs = docs[offset : None if limit is None else offset + limit]
-    prompts = [obj.doc_to_text(doc) for doc in docs]
     ids = [str(d.get("item_id", "")) for d in docs]
     if "" in ids:
         raise ValueError(f"task {task!r}: every document needs an item_id to be scored for difficulty")
     if len(set(ids)) != len(ids):
         dup = next(i for i in ids if ids.count(i) > 1)
         raise ValueError(f"task {task!r}: duplicate item_id {dup!r}")
-    return docs, prompts
+    return obj, docs
 
 
 def png_bytes(image: Image.Image) -> bytes:

@@ -29,6 +29,7 @@ from tqdm import tqdm
 
 from harness.lmms.journal import ResponseJournal, request_key
 from harness.models.attention import answer_ids
+from harness.models.chat import chat_messages
 from harness.models.loader import load_model_and_processor
 from harness.models.sampling import row_seed, seeded_sampling
 
@@ -172,12 +173,7 @@ class GeneratorBase(lmms):
         images = visual_images(doc_to_visual(doc), f"{task} document {doc_id}")
         if self.image_ablation == "black":
             images = [Image.new("RGB", v.size) for v in images]
-        content: list[dict[str, Any]] = [{"type": "image"} for _ in images]
-        content.append({"type": "text", "text": context.replace("<image>", "").strip()})
-        messages: list[dict[str, Any]] = []
-        if self.system_prompt:
-            messages.append({"role": "system", "content": self.system_prompt})
-        messages.append({"role": "user", "content": content})
+        messages = chat_messages(context, len(images), self.system_prompt)
         # What a sampled answer is seeded by: the document's own seed or id, never its batch.
         key = str(doc.get("sample_seed") or doc.get("item_id") or f"{task}:{split}:{doc_id}")
         return Request(messages, images, key)

@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 import torch
-from transformers import AutoModelForImageTextToText, PreTrainedModel
+from transformers import AutoConfig, AutoModelForImageTextToText, PreTrainedModel
 
 from harness.models.families import family_of_path
 
@@ -57,22 +57,34 @@ def model_identity(path: str | Path, name: str | None = None) -> ModelIdentity:
 
 def load_model(
     path: str | Path,
-    device: str | torch.device = "cpu",
+    device: str | torch.device | None = "cpu",
     dtype: torch.dtype | str = "auto",
     attn_implementation: str | None = None,
 ) -> PreTrainedModel:
-    """Load a vision-language model for inference (eval mode)."""
+    """Load a vision-language model (eval mode) onto `device`; None leaves it where loading put it
+    (for a trainer, which places it, or shards it under DeepSpeed ZeRO-3, itself)."""
     kwargs: dict[str, Any] = {"dtype": dtype}
     if attn_implementation:
         kwargs["attn_implementation"] = attn_implementation
     model: PreTrainedModel = AutoModelForImageTextToText.from_pretrained(str(path), **kwargs)
-    model.to(device)  # type: ignore[arg-type]  # transformers' overloads of .to confuse mypy
+    if device is not None:
+        model.to(device)  # type: ignore[arg-type]  # transformers' overloads of .to confuse mypy
     return model.eval()
+
+
+def config_dtype(path: str | Path) -> torch.dtype | None:
+    """The dtype a checkpoint's config declares its weights in (None when it declares none)."""
+    config = AutoConfig.from_pretrained(str(path))
+    text = getattr(config, "text_config", None) or config
+    dtype = getattr(config, "dtype", None) or getattr(text, "dtype", None)
+    if isinstance(dtype, str):
+        return getattr(torch, dtype.removeprefix("torch."), None)
+    return dtype if isinstance(dtype, torch.dtype) else None
 
 
 def load_model_and_processor(
     path: str | Path,
-    device: str | torch.device = "cpu",
+    device: str | torch.device | None = "cpu",
     dtype: torch.dtype | str = "auto",
     attn_implementation: str | None = None,
     **image_kwargs: Any,

@@ -15,14 +15,16 @@ import argparse
 import shutil
 from dataclasses import replace
 from pathlib import Path
+from typing import Any
 
 import datasets
 
 from harness.models.tiny import TinyVLMConfig, build_tiny_vlm
 from harness.synth.datasets import build_suite
 from harness.synth.suite import PROMPT_SUFFIX
-from harness.training.data import sft_dataset, target_text
-from harness.training.sft import SFTRecipe, sft_train
+from harness.training.config import stage
+from harness.training.data import ITEM_FEATURES, sft_dataset, target_text
+from harness.training.sft import sft_train
 
 # lr 5e-4 with the vision tower frozen at its random initialisation (the merger and the language
 # model train). Measured on colour questions alone (300 steps): frozen 81% correct, trained 45%;
@@ -31,7 +33,7 @@ from harness.training.sft import SFTRecipe, sft_train
 # Rationales that name what is seen ("The circle is red. That is option B.") are what lift it above
 # chance on letter and yes/no formats; wider vision (hidden 128), a 9,000-item set, more epochs, or
 # training the tower at a tenth of the rate each left it at 27-30% with the old uninformative ones.
-BASE_RECIPE = SFTRecipe(epochs=7.0, learning_rate=5e-4, batch_size=16, seed=0, freeze_vision_tower=True)
+BASE_PRESET = "tiny-base"  # harness/training/presets/tiny-base.yaml
 # Qwen's own initialisation scale: the wide 0.2 of `tiny-random` (chosen for varied untrained
 # output) makes the vision path too noisy to learn from.
 BASE_ARCH = TinyVLMConfig(initializer_range=0.02)
@@ -40,12 +42,12 @@ BASE_ARCH = TinyVLMConfig(initializer_range=0.02)
 def build_base_model(
     out: str | Path,
     seed: int = 0,
-    recipe: SFTRecipe | None = None,
+    overrides: dict[str, Any] | None = None,
     limit: int | None = None,
     arch: TinyVLMConfig | None = None,
 ) -> Path:
-    """Train the base model into `out` (model, processor, train_log.json)."""
-    recipe = recipe or SFTRecipe(**{**BASE_RECIPE.__dict__, "seed": seed})
+    """Train the base model into `out` (model, processor, train_log.json); `overrides` are SFT
+    fields over the `tiny-base` preset."""
     out = Path(out)
     data = datasets.load_dataset("parquet", data_files=str(build_suite("pretrain")), split="train")
     if limit is not None:
@@ -54,10 +56,24 @@ def build_base_model(
     corpus += [target_text(a, r) for a, r in zip(data["answer"], data["rationale"], strict=True)]
     init = out.with_name(out.name + ".init")
     build_tiny_vlm(init, replace(arch or BASE_ARCH, seed=seed), corpus)
-    sft_train(init, sft_dataset(data, PROMPT_SUFFIX), out, recipe)
+    sft = stage("sft", BASE_PRESET, out, seed, "cpu", overrides=overrides)
+    sft_train(init, sft_dataset(_items(data), "", sft.extras.target_format), out, sft)
     shutil.rmtree(init)
-    shutil.rmtree(out / "_trainer", ignore_errors=True)
+    shutil.rmtree(out / "_trainer", ignore_errors=True)  # checkpoints: not part of the shipped model
+    (out / "training_args.bin").unlink(missing_ok=True)
     return out
+
+
+def _items(data: datasets.Dataset) -> datasets.Dataset:
+    """The pretrain suite (not an lmms-eval task) as training items, its prompts as the synthetic
+    tasks write them."""
+
+    def convert(row: dict[str, Any]) -> dict[str, Any]:
+        return {"item_id": row["item_id"], "prompt": f"{row['question']}{PROMPT_SUFFIX}", "images": [row["image"]],
+                "solution": row["answer"], "rationale": row["rationale"] or "", "answer_type": row["answer_type"],
+                "choices": row["choices"], "keywords": row["keywords"]}  # fmt: skip
+
+    return data.map(convert, remove_columns=data.column_names, features=ITEM_FEATURES)
 
 
 def main() -> None:
@@ -66,23 +82,16 @@ def main() -> None:
     )
     parser.add_argument("--out", required=True, type=Path)
     parser.add_argument("--seed", type=int, default=0)
-    parser.add_argument("--epochs", type=float, default=BASE_RECIPE.epochs)
-    parser.add_argument("--max-steps", type=int, default=-1)
-    parser.add_argument("--lr", type=float, default=BASE_RECIPE.learning_rate)
-    parser.add_argument("--batch-size", type=int, default=BASE_RECIPE.batch_size)
+    parser.add_argument("--epochs", type=float, help="num_train_epochs (default: the preset's)")
+    parser.add_argument("--max-steps", type=int)
+    parser.add_argument("--lr", type=float)
+    parser.add_argument("--batch-size", type=int)
     parser.add_argument("--limit", type=int, default=None, help="train on the first N items only")
     args = parser.parse_args()
-    recipe = SFTRecipe(
-        **{
-            **BASE_RECIPE.__dict__,
-            "seed": args.seed,
-            "epochs": args.epochs,
-            "max_steps": args.max_steps,
-            "learning_rate": args.lr,
-            "batch_size": args.batch_size,
-        }
-    )
-    print(build_base_model(args.out, args.seed, recipe, args.limit))
+    names = {"epochs": "num_train_epochs", "max_steps": "max_steps", "lr": "learning_rate",
+             "batch_size": "per_device_train_batch_size"}  # fmt: skip
+    overrides = {trl: getattr(args, ours) for ours, trl in names.items() if getattr(args, ours) is not None}
+    print(build_base_model(args.out, args.seed, overrides, args.limit))
 
 
 if __name__ == "__main__":

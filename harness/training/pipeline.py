@@ -11,9 +11,8 @@ library versions, so a result can always be traced to exactly what produced it.
 
 from __future__ import annotations
 
-import io
 import platform
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -23,10 +22,11 @@ import pandas as pd
 from harness.core.files import atomic_write_json, folder_lock
 from harness.core.tables import read_difficulty
 from harness.difficulty.selection import Selection, select
-from harness.models.loader import model_identity
-from harness.training.data import grpo_dataset, sft_dataset, subset
-from harness.training.grpo import GRPORecipe, grpo_recipe, grpo_train, load_preset
-from harness.training.sft import SFTRecipe, sft_train
+from harness.models.loader import config_dtype, model_identity
+from harness.training.config import stage
+from harness.training.data import grpo_dataset, sft_dataset, subset, training_items
+from harness.training.grpo import grpo_train
+from harness.training.sft import sft_train
 
 PARADIGMS = ("grpo_only", "sft_grpo")
 
@@ -42,6 +42,7 @@ class TrainRequest:
     difficulty: Path | None = None
     preset: str = "tiny"
     seed: int = 0
+    # Fields of the preset's stages by name (TRL's or the harness's), over the preset.
     grpo_overrides: dict[str, Any] = field(default_factory=dict)
     sft_overrides: dict[str, Any] = field(default_factory=dict)
     device: str = "cpu"
@@ -51,29 +52,12 @@ def library_versions() -> dict[str, str]:
     from importlib.metadata import PackageNotFoundError, version
 
     out = {"python": platform.python_version()}
-    for pkg in ("torch", "transformers", "trl", "datasets", "accelerate", "harness"):
+    for pkg in ("torch", "transformers", "trl", "datasets", "accelerate", "deepspeed", "vllm", "harness"):
         try:
             out[pkg] = version(pkg)
         except PackageNotFoundError:
             out[pkg] = "not installed"
     return out
-
-
-def training_items(task: str) -> datasets.Dataset:
-    """The source task's documents (question, answer, image, ...) as a datasets.Dataset."""
-    from harness.difficulty.source import load_source_docs
-    from harness.lmms.task_utils import doc_image
-
-    docs, _ = load_source_docs(task)
-    rows = []
-    for doc in docs:
-        row = dict(doc)
-        buf = io.BytesIO()
-        doc_image(doc).save(buf, format="PNG")  # decoded and checked once, stored as PNG
-        row["image"] = {"bytes": buf.getvalue(), "path": None}
-        rows.append(row)
-    ds = datasets.Dataset.from_list(rows)
-    return ds.cast_column("image", datasets.Image())
 
 
 def _select(req: TrainRequest, policy: str, table: pd.DataFrame | None) -> Selection:
@@ -124,36 +108,29 @@ def run(req: TrainRequest) -> Path:
 def _run(req: TrainRequest) -> Path:
     table = read_difficulty(req.difficulty) if req.difficulty else None
     items = training_items(req.items)
-    grpo = grpo_recipe(req.preset, **{**req.grpo_overrides, "seed": req.seed})
     out = Path(req.out)
     out.mkdir(parents=True, exist_ok=True)
+    dtype = config_dtype(req.base)
+    grpo = stage("grpo", req.preset, out, req.seed, req.device, dtype, req.grpo_overrides)
     stages: list[dict[str, Any]] = []
     parent = str(req.base)
     if req.paradigm == "sft_grpo":
         assert req.sft_subset is not None
         sft_sel = _select(req, req.sft_subset, table)
         sft_sel.write(out / "selection_sft.json")
-        sft_values = load_preset(req.preset, "sft")
-        target_format = sft_values.pop("target_format", "think_answer")
-        recipe = SFTRecipe(**{**sft_values, **req.sft_overrides, "seed": req.seed})
-        data = sft_dataset(_pick(items, sft_sel), grpo.prompt_suffix, target_format)
-        sft_dir = sft_train(parent, data, out / "sft", recipe, device=req.device)
-        stages.append(
-            {
-                "stage": "sft",
-                "selection": _summary(sft_sel),
-                "config": {**asdict(recipe), "target_format": target_format},
-            }
-        )
+        sft = stage("sft", req.preset, out / "sft", req.seed, req.device, dtype, req.sft_overrides)
+        data = sft_dataset(_pick(items, sft_sel), grpo.extras.prompt_suffix, sft.extras.target_format)
+        sft_dir = sft_train(parent, data, out / "sft", sft)
+        stages.append({"stage": "sft", "selection": _summary(sft_sel), "config": sft.to_dict()})
         _manifest(sft_dir, parent, req, stages)
         parent = str(sft_dir)
     grpo_sel = _select(req, req.grpo_subset, table)
     grpo_sel.write(out / "selection_grpo.json")
-    data = grpo_dataset(_pick(items, grpo_sel), grpo.prompt_suffix, grpo.system_prompt)
-    grpo_train(parent, data, out, grpo, device=req.device)
-    stages.append({"stage": "grpo", "selection": _summary(grpo_sel), "config": asdict(grpo)})
+    data = grpo_dataset(_pick(items, grpo_sel), grpo.extras.prompt_suffix, grpo.extras.system_prompt)
+    grpo_train(parent, data, out, grpo)
+    stages.append({"stage": "grpo", "selection": _summary(grpo_sel), "config": grpo.to_dict()})
     _manifest(out, parent, req, stages)
     return out
 
 
-__all__ = ["PARADIGMS", "GRPORecipe", "TrainRequest", "library_versions", "run", "training_items"]
+__all__ = ["PARADIGMS", "TrainRequest", "library_versions", "run"]

@@ -9,10 +9,11 @@ run: same items, same prompt, and a reward that is the harness's own source text
 
 - `data_source` (str): a name for the data; passed to the reward function.
 - `prompt` (list of {"role", "content"} str messages): an optional system message, then the user
-  message "<image>{question}{suffix}". verl replaces each "<image>" placeholder with the next
-  entry of `images`; the image comes first, as the harness's evaluator sends it.
-- `images` (list of {"bytes": PNG bytes, "path": None}): one RGB image per item (the layout of a
-  Hugging Face Image cell, which verl's image loader reads).
+  message "<image>...{prompt}{suffix}", the prompt being the source task's own doc_to_text. verl
+  replaces each "<image>" placeholder with the next entry of `images`; the images come first, as
+  the harness's evaluator sends them.
+- `images` (list of {"bytes": PNG bytes, "path": None}): the task's images of the item, in order
+  (the layout of a Hugging Face Image cell, which verl's image loader reads).
 - `ability` (str): "visual_reasoning".
 - `reward_model` ({"style": "rule", "ground_truth": str}): the gold answer.
 - `extra_info` ({"split", "index", "item_id", "question", "answer", "answer_type", "choices",
@@ -91,15 +92,21 @@ def _strings(values: Any) -> list[str] | None:
 def verl_row(
     row: Mapping[str, Any], index: int, data_source: str, system_prompt: str | None, prompt_suffix: str
 ) -> dict[str, Any]:
-    """One item in verl's schema (see module docstring)."""
+    """One training item (harness.training.data.training_items) in verl's schema (see module
+    docstring)."""
     item_id = str(row.get("item_id", index))
-    question, answer = str(row["question"]), str(row["answer"])
+    question, answer = str(row["prompt"]), str(row["solution"])
+    images = list(row["images"])
     prompt = [{"role": "system", "content": system_prompt}] if system_prompt else []
-    prompt.append({"role": "user", "content": "<image>" + f"{question}{prompt_suffix}".strip()})
+    text = f"{question}{prompt_suffix}".replace("<image>", "").strip()
+    prompt.append({"role": "user", "content": "<image>" * len(images) + text})
     return {
         "data_source": data_source,
         "prompt": prompt,
-        "images": [{"bytes": _png_bytes(row.get("image"), f"item_id={item_id!r}"), "path": None}],
+        "images": [
+            {"bytes": _png_bytes(image, f"item_id={item_id!r} image {i + 1}"), "path": None}
+            for i, image in enumerate(images)
+        ],
         "ability": ABILITY,
         "reward_model": {"style": "rule", "ground_truth": answer},
         "extra_info": {
@@ -275,9 +282,9 @@ def export_subset(
     from harness.core.errors import InputError
     from harness.core.tables import read_difficulty
     from harness.difficulty.selection import select
+    from harness.training.config import load_preset
     from harness.training.data import subset as take
-    from harness.training.grpo import grpo_recipe
-    from harness.training.pipeline import training_items
+    from harness.training.data import training_items
 
     if difficulty is None and subset != "full":
         raise InputError(f"--subset {subset!r} needs --difficulty")
@@ -286,6 +293,6 @@ def export_subset(
         sel = select(read_difficulty(difficulty), subset, seed)
         rows = take(rows, sel.item_ids)
         sel.write(out / "selection.json")
-    recipe = grpo_recipe(preset)
-    return export_verl(rows, out, system_prompt=recipe.system_prompt, prompt_suffix=recipe.prompt_suffix,
+    extras = load_preset(preset)["harness"].get("grpo") or {}
+    return export_verl(rows, out, system_prompt=extras.get("system_prompt"), prompt_suffix=extras.get("prompt_suffix", ""),
                        model_path=model_path, n_gpus=n_gpus)  # fmt: skip

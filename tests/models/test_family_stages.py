@@ -22,12 +22,12 @@ from harness.difficulty.pism import PISMConfig
 from harness.difficulty.pism_runner import PISMRun, ScoreRequest
 from harness.models.families import family_of
 from harness.models.loader import load_model_and_processor
-from harness.synth.datasets import build_suite
 from harness.synth.models import ensure_embedded_model
-from harness.training.data import grpo_dataset, sft_dataset
-from harness.training.grpo import GRPORecipe, grpo_train
+from harness.training.config import stage
+from harness.training.data import grpo_dataset, sft_dataset, training_items
+from harness.training.grpo import grpo_train
 from harness.training.rewards import REWARD_FUNCS, completion_text
-from harness.training.sft import SFTRecipe, sft_train
+from harness.training.sft import sft_train
 
 pytestmark = pytest.mark.slow
 FAMILIES = ["qwen2_vl", "qwen3_vl", "qwen3_vl_moe", "llava", "gemma3"]
@@ -94,15 +94,16 @@ def _reloads_and_generates(out: Path, base: Path) -> None:
 
 
 def _mini(n: int) -> hf.Dataset:
-    return hf.load_dataset("parquet", data_files=str(build_suite("mini")), split="train").select(range(n))
+    return training_items("harness_synth_mini").select(range(n))
 
 
 def test_one_sft_step_with_the_tower_frozen(family: tuple[str, Path], tmp_path: Path) -> None:
     _, path = family
     # No warm-up: one step of a warm-up schedule has a learning rate of 0.
-    recipe = SFTRecipe(max_steps=1, batch_size=2, learning_rate=1e-3, warmup_ratio=0.0, lr_scheduler_type="constant",
-                       freeze_vision_tower=True, logging_steps=1)  # fmt: skip
-    out = sft_train(path, sft_dataset(_mini(2), ""), tmp_path / "sft", recipe)
+    one = {"max_steps": 1, "per_device_train_batch_size": 2, "learning_rate": 1e-3, "warmup_steps": 0,
+           "lr_scheduler_type": "constant", "freeze_vision_tower": True, "logging_steps": 1}  # fmt: skip
+    sft = stage("sft", "tiny", tmp_path / "sft", 0, "cpu", overrides=one)
+    out = sft_train(path, sft_dataset(_mini(2)), tmp_path / "sft", sft)
     _reloads_and_generates(out, path)
     base = load_model_and_processor(path)[0]
     tower = [n for n, _ in family_of(base.config).vision_tower_parameters(base)]
@@ -122,7 +123,8 @@ def test_one_grpo_step_changes_the_weights_and_reloads(
     _, path = family
     monkeypatch.setitem(REWARD_FUNCS, "length", _length_reward)
     items = _mini(2)
-    recipe = GRPORecipe(num_generations=2, batch_size=2, max_steps=1, max_completion_length=8,
-                        learning_rate=1e-3, rewards=["length"], temperature=1.0)  # fmt: skip
-    out = grpo_train(path, grpo_dataset(items, ""), tmp_path / "grpo", recipe)
+    one = {"num_generations": 2, "per_device_train_batch_size": 2, "max_steps": 1, "max_completion_length": 8,
+           "learning_rate": 1e-3, "rewards": ["length"], "temperature": 1.0}  # fmt: skip
+    grpo = stage("grpo", "tiny", tmp_path / "grpo", 0, "cpu", overrides=one)
+    out = grpo_train(path, grpo_dataset(items), tmp_path / "grpo", grpo)
     _reloads_and_generates(out, path)

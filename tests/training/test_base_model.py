@@ -7,20 +7,17 @@ import pytest
 from harness.models.loader import weights_hash
 from harness.synth.models import EMBEDDED_MODELS, ensure_embedded_model
 from harness.training.base_model import build_base_model
-from harness.training.sft import SFTRecipe
 
 pytestmark = pytest.mark.slow
 
 
 def test_training_is_deterministic(tmp_path: Path) -> None:
     """A few SFT steps from the same seed, twice, give byte-identical weights; another seed differs."""
-    recipe = SFTRecipe(max_steps=3, batch_size=4, seed=0, logging_steps=1)
-    a = build_base_model(tmp_path / "a", seed=0, recipe=recipe, limit=24)
-    b = build_base_model(tmp_path / "b", seed=0, recipe=recipe, limit=24)
+    few = {"max_steps": 3, "per_device_train_batch_size": 4, "logging_steps": 1}
+    a = build_base_model(tmp_path / "a", seed=0, overrides=few, limit=24)
+    b = build_base_model(tmp_path / "b", seed=0, overrides=few, limit=24)
     assert (a / "model.safetensors").read_bytes() == (b / "model.safetensors").read_bytes()
-    c = build_base_model(
-        tmp_path / "c", seed=1, recipe=SFTRecipe(max_steps=3, batch_size=4, seed=1), limit=24
-    )
+    c = build_base_model(tmp_path / "c", seed=1, overrides=few, limit=24)
     assert weights_hash(c) != weights_hash(a)
 
 

@@ -19,9 +19,9 @@ from harness.training.pipeline import TrainRequest, run
 pytestmark = pytest.mark.slow
 TIERS = ["easy", "medium", "hard", "unsolved"]
 # Both rewards, so a two-step run sees reward differences within a group (and so a gradient).
-GRPO = {"max_steps": 2, "batch_size": 4, "num_generations": 4, "max_completion_length": 24,
+GRPO = {"max_steps": 2, "per_device_train_batch_size": 4, "num_generations": 4, "max_completion_length": 24,
         "rewards": ["accuracy", "format"]}  # fmt: skip
-SFT = {"max_steps": 2, "batch_size": 4, "epochs": 1}
+SFT = {"max_steps": 2, "per_device_train_batch_size": 4, "num_train_epochs": 1}
 
 
 @pytest.fixture(scope="module")
@@ -93,7 +93,9 @@ def test_sft_grpo(tmp_path: Path, table: Path) -> None:
         manifest["subsets"]["sft"]["policy"] == "easy" and manifest["subsets"]["grpo"]["policy"] == "mid+hard"
     )
     assert [s["stage"] for s in manifest["stages"]] == ["sft", "grpo"]
-    assert manifest["stages"][0]["config"]["target_format"] == "think_answer"
+    assert manifest["stages"][0]["config"]["harness"]["target_format"] == "think_answer"
+    grpo = manifest["stages"][1]["config"]["trl"]  # TRL's whole config, defaults included
+    assert grpo["max_steps"] == 2 and grpo["loss_type"] and "scale_rewards" in grpo and "epsilon" in grpo
 
 
 def test_bad_requests(tmp_path: Path, table: Path) -> None:

@@ -38,14 +38,14 @@ def _png(image: Image.Image) -> dict[str, bytes]:
 
 
 ROWS: list[dict[str, Any]] = [
-    {"item_id": "c1", "question": "Which color is the cube?", "answer": "B", "answer_type": "letter",
-     "choices": ["red", "blue", "green"], "keywords": [], "image": _image(0)},
-    {"item_id": "n1", "question": "How many cubes?", "answer": "12", "answer_type": "number",
-     "choices": [], "keywords": [], "image": _png(_image(1))},
-    {"item_id": "y1", "question": "Is there a sphere?", "answer": "yes", "answer_type": "yesno",
-     "choices": None, "keywords": None, "image": _image(2)},
-    {"item_id": "o1", "question": "Describe the cube.", "answer": "red cube", "answer_type": "open",
-     "choices": [], "keywords": ["red", "cube"], "image": _image(3)},
+    {"item_id": "c1", "prompt": "Which color is the cube?", "solution": "B", "answer_type": "letter",
+     "choices": ["red", "blue", "green"], "keywords": [], "images": [_image(0)]},
+    {"item_id": "n1", "prompt": "How many cubes?", "solution": "12", "answer_type": "number",
+     "choices": [], "keywords": [], "images": [_png(_image(1))]},
+    {"item_id": "y1", "prompt": "Is there a sphere?", "solution": "yes", "answer_type": "yesno",
+     "choices": None, "keywords": None, "images": [_image(2)]},
+    {"item_id": "o1", "prompt": "Describe the cube.", "solution": "red cube", "answer_type": "open",
+     "choices": [], "keywords": ["red", "cube"], "images": [_image(3)]},
 ]  # fmt: skip
 
 
@@ -84,14 +84,14 @@ def test_parquet_schema_with_datasets(exported: dict[str, Path]) -> None:
         assert row["ability"] == ABILITY
         assert row["prompt"] == [
             {"role": "system", "content": SYSTEM},
-            {"role": "user", "content": f"<image>{src['question']} Answer briefly."},
+            {"role": "user", "content": f"<image>{src['prompt']} Answer briefly."},
         ]
         assert row["prompt"][-1]["content"].count("<image>") == len(row["images"]) == 1
-        assert row["reward_model"] == {"style": "rule", "ground_truth": src["answer"]}
+        assert row["reward_model"] == {"style": "rule", "ground_truth": src["solution"]}
         info = row["extra_info"]
         assert info["index"] == i and info["split"] == "train"
         assert info["item_id"] == src["item_id"] and info["answer_type"] == src["answer_type"]
-        assert info["question"] == src["question"] and info["answer"] == src["answer"]
+        assert info["question"] == src["prompt"] and info["answer"] == src["solution"]
         assert info["choices"] == (src["choices"] or None)
         assert info["keywords"] == (src["keywords"] or None)
 
@@ -103,16 +103,16 @@ def test_images_keep_their_pixels(exported: dict[str, Path]) -> None:
         got = Image.open(io.BytesIO(cell[0]["bytes"]))
         assert got.format == "PNG"
         original = (
-            src["image"]
-            if isinstance(src["image"], Image.Image)
-            else Image.open(io.BytesIO(src["image"]["bytes"]))
+            src["images"][0]
+            if isinstance(src["images"][0], Image.Image)
+            else Image.open(io.BytesIO(src["images"][0]["bytes"]))
         )
         assert np.array_equal(np.asarray(got.convert("RGB")), np.asarray(original.convert("RGB")))
 
 
 def test_no_system_message_when_none(tmp_path: Path) -> None:
     ds = datasets.Dataset.from_list(
-        [{k: v for k, v in ROWS[1].items() if k != "image"} | {"image": _image(1)}]
+        [{k: v for k, v in ROWS[1].items() if k != "images"} | {"images": [_image(1)]}]
     )
     paths = export_verl(ds, tmp_path, data_source="mine")
     df = pd.read_parquet(paths["train"])
@@ -156,7 +156,7 @@ def test_exported_reward_scores_like_the_harness(exported: dict[str, Path]) -> N
         for text in samples[info["item_id"]]:
             got = module.compute_score(row["data_source"], text, gold, info)
             want = accuracy_reward(
-                [text], [src["answer"]], [src["answer_type"]], [src["choices"]], [src["keywords"]]
+                [text], [src["solution"]], [src["answer_type"]], [src["choices"]], [src["keywords"]]
             )
             assert got == want[0], (info["item_id"], text)
             scores.append(got)

@@ -30,7 +30,7 @@ process_results: !function utils.process_results_mini
 metadata:
   version: 1
 """
-HOOKS = '''
+HOOKS = """
 from PIL import ImageOps
 
 from harness.core.images import decode_image, keep_image_bytes
@@ -51,7 +51,7 @@ def doc_to_visual(doc):
 
 def doc_to_target(doc):
     return "gold:" + doc["answer"]
-'''
+"""
 
 
 @pytest.fixture(scope="module")
@@ -71,7 +71,9 @@ def test_items_carry_the_tasks_prompt_images_and_target(task: str) -> None:
     assert len(items) == 40
     row = items[0]
     question = training_items("harness_synth_mini")[0]
-    assert row["prompt"] == f"Look at both views.\n{question['prompt'].split(chr(10))[0]}\nAnswer with one word."
+    assert (
+        row["prompt"] == f"Look at both views.\n{question['prompt'].split(chr(10))[0]}\nAnswer with one word."
+    )
     assert row["solution"] == f"gold:{question['solution']}"
     first, second = (np.asarray(image) for image in row["images"])
     assert first.shape == second.shape and np.array_equal(first[:, ::-1], second)  # both views, in order

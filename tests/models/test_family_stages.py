@@ -111,20 +111,21 @@ def test_one_sft_step_with_the_tower_frozen(family: tuple[str, Path], tmp_path: 
     assert tower and all(torch.equal(before[n], after[n]) for n in tower)  # the frozen tower did not move
 
 
-def _length_reward(completions: list[Any], **kwargs: Any) -> list[float | None]:
-    """A reward random weights can earn unevenly (accuracy and format are 0 for every random
-    completion, so their advantages, and the gradient of a first step, are zero)."""
-    return [len(completion_text(c)) / 100 for c in completions]
+def _text_hash_reward(completions: list[Any], **kwargs: Any) -> list[float | None]:
+    """A reward random weights earn unevenly: accuracy and format are 0 for every random completion
+    (their advantages, and so a first step's gradient, are zero), and two random completions often
+    have the same length; a hash of the text tells any two different completions apart."""
+    return [int(hashlib.sha256(completion_text(c).encode()).hexdigest()[:8], 16) / 2**32 for c in completions]
 
 
 def test_one_grpo_step_changes_the_weights_and_reloads(
     family: tuple[str, Path], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     _, path = family
-    monkeypatch.setitem(REWARD_FUNCS, "length", _length_reward)
+    monkeypatch.setitem(REWARD_FUNCS, "text_hash", _text_hash_reward)
     items = _mini(2)
     one = {"num_generations": 2, "per_device_train_batch_size": 2, "max_steps": 1, "max_completion_length": 8,
-           "learning_rate": 1e-3, "rewards": ["length"], "temperature": 1.0}  # fmt: skip
+           "learning_rate": 1e-3, "rewards": ["text_hash"], "temperature": 1.0}  # fmt: skip
     grpo = stage("grpo", "tiny", tmp_path / "grpo", 0, "cpu", overrides=one)
     out = grpo_train(path, grpo_dataset(items), tmp_path / "grpo", grpo)
     _reloads_and_generates(out, path)

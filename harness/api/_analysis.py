@@ -14,6 +14,7 @@ from harness.core.errors import InputError
 from harness.core.files import atomic_write, atomic_write_json, atomic_write_text, folder_lock
 from harness.core.records import read_records, write_records
 from harness.core.tables import attach_tiers, per_tier, read_difficulty, tier_column
+from harness.report.arms import arms_from_checkpoints
 from harness.report import compare as stats_compare
 from harness.report import gate as stats_gate
 from harness.stats import Decision
@@ -122,7 +123,7 @@ def compare(config: CompareConfig) -> CompareResult:
     for path in config.difficulty:
         table = read_difficulty(path)
         loaded = {name: attach_tiers(df, table, str(path)) for name, df in loaded.items()}
-    arms = config.arm_runs()
+    arms = arms_from_checkpoints(config.arms_from, loaded) if config.arms_from else config.arm_runs()
     unknown = sorted({r for runs in arms.values() for r in runs} - set(loaded))
     if unknown:
         raise InputError(

@@ -295,10 +295,17 @@ class CompareConfig(StageConfig):
         "NAME=RUN1,RUN2,... : runs (folder names) that are seeds of one arm; repeatable.",
         flags=("--arm",),
     )
+    arms_from: Path | None = option(
+        None,
+        "A folder of `harness train` checkpoints: arms from their manifests (seeds of the same "
+        "settings), each checkpoint matched to the compared run of its weights. Instead of --arm.",
+    )
 
     def check(self) -> None:
         if len(self.runs) < 2:
             raise InputError("give at least two run folders: the reference first, then the checkpoints")
+        if self.arms and self.arms_from is not None:
+            raise InputError("--arms-from: give it or --arm, not both")
         self.arm_runs()
 
     def arm_runs(self) -> dict[str, list[str]]:

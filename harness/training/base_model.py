@@ -60,7 +60,6 @@ def build_base_model(
     sft_train(init, sft_dataset(_items(data), "", sft.extras.target_format), out, sft)
     shutil.rmtree(init)
     shutil.rmtree(out / "_trainer", ignore_errors=True)  # checkpoints: not part of the shipped model
-    (out / "training_args.bin").unlink(missing_ok=True)
     return out
 
 

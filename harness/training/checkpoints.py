@@ -102,6 +102,15 @@ def last_complete_checkpoint(trainer_dir: Path) -> Path | None:
     return max(complete, key=lambda p: int(p.name.split("-")[-1]), default=None)
 
 
+def save_final(trainer: Any, out: Path) -> None:
+    """The stage's final model and processor in `out` (gathering ZeRO-3 shards), without the
+    pickled `training_args.bin` the Trainer adds: the settings are in train_log.json as JSON, and a
+    `.bin` beside the weights would count in the checkpoint's weights hash."""
+    trainer.save_model(str(out))
+    if trainer.is_world_process_zero():
+        (out / "training_args.bin").unlink(missing_ok=True)
+
+
 def write_log(
     out: Path, settings: dict[str, Any], stage: Stage, history: list[dict[str, Any]], resumed_from: str | None
 ) -> None:

@@ -22,7 +22,7 @@ from transformers import set_seed
 from trl import GRPOTrainer
 
 from harness.models.loader import load_model_and_processor
-from harness.training.checkpoints import finished, resume_point, run_settings, write_log
+from harness.training.checkpoints import finished, resume_point, run_settings, save_final, write_log
 from harness.training.config import Stage, load_dtype
 from harness.training.plots import plot_rewards
 from harness.training.rewards import REWARD_FUNCS
@@ -49,7 +49,7 @@ def grpo_train(base: str | Path, train: datasets.Dataset, out_dir: str | Path, s
     )
     resumed_from = resume_point(out, settings)
     trainer.train(resume_from_checkpoint=resumed_from)
-    trainer.save_model(str(out))  # gathers ZeRO-3 shards; writes the processor too
+    save_final(trainer, out)
     history: list[dict[str, Any]] = trainer.state.log_history
     if trainer.is_world_process_zero():
         plot_rewards(history, out / "reward.png")

@@ -19,7 +19,7 @@ from trl import SFTTrainer
 
 from harness.models.families import family_of
 from harness.models.loader import load_model_and_processor
-from harness.training.checkpoints import finished, resume_point, run_settings, write_log
+from harness.training.checkpoints import finished, resume_point, run_settings, save_final, write_log
 from harness.training.config import SFTExtras, Stage, load_dtype
 
 
@@ -66,7 +66,7 @@ def sft_train(base: str | Path, train: datasets.Dataset, out_dir: str | Path, st
     )
     resumed_from = resume_point(out, settings)
     trainer.train(resume_from_checkpoint=resumed_from)
-    trainer.save_model(str(out))  # gathers ZeRO-3 shards; writes the processor too
+    save_final(trainer, out)
     if trainer.is_world_process_zero():
         write_log(out, settings, stage, trainer.state.log_history, resumed_from)
     return out

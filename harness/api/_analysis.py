@@ -14,9 +14,9 @@ from harness.core.errors import InputError
 from harness.core.files import atomic_write, atomic_write_json, atomic_write_text, folder_lock
 from harness.core.records import read_records, write_records
 from harness.core.tables import attach_tiers, per_tier, read_difficulty, tier_column
-from harness.report.arms import arms_from_checkpoints
 from harness.report import compare as stats_compare
 from harness.report import gate as stats_gate
+from harness.report.arms import arms_from_checkpoints
 from harness.stats import Decision
 
 

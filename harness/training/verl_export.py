@@ -127,7 +127,7 @@ def launch_script(model_path: str, n_gpus: int, n_items: int) -> str:
     return f"""#!/usr/bin/env bash
 # GRPO with verl on {n_items} exported items (written by harness.training.verl_export).
 # Environment: MODEL, NNODES, N_GPUS_PER_NODE, TRAIN_BATCH_SIZE, MINI_BATCH_SIZE, ROLLOUT_TP,
-# MAX_PROMPT_LENGTH, OUTPUT_DIR, EXPERIMENT. Extra arguments are passed on as Hydra overrides.
+# MAX_PROMPT_LENGTH, OUTPUT_DIR, EXPERIMENT, SAVE_FREQ. Extra arguments are passed on as Hydra overrides.
 set -euo pipefail
 
 HERE="$(cd "$(dirname "${{BASH_SOURCE[0]}}")" && pwd)"
@@ -140,6 +140,7 @@ ROLLOUT_TP="${{ROLLOUT_TP:-1}}"
 MAX_PROMPT_LENGTH="${{MAX_PROMPT_LENGTH:-2048}}"
 OUTPUT_DIR="${{OUTPUT_DIR:-$HERE/checkpoints}}"
 EXPERIMENT="${{EXPERIMENT:-grpo_paper}}"
+SAVE_FREQ="${{SAVE_FREQ:-50}}"
 
 # Overrides, by group:
 #  algorithm  - GRPO advantages (group-relative, no critic); KL goes in the loss, not the reward.
@@ -148,7 +149,9 @@ EXPERIMENT="${{EXPERIMENT:-grpo_paper}}"
 #  actor      - lr 5e-7, KL loss with beta = 0.001, no entropy bonus.
 #  rollout    - vLLM, G = 8 samples per prompt at temperature 1.0.
 #  reward     - reward.py, the harness's own accuracy reward (compute_score).
-#  trainer    - one epoch, GPUs and nodes, no validation, checkpoints under OUTPUT_DIR.
+#  trainer    - one epoch, GPUs and nodes, no validation, a checkpoint every SAVE_FREQ steps under
+#               OUTPUT_DIR (verl saves only when save_freq > 0; its default, -1, ends a run with
+#               none), and a relaunch resuming from the last one (resume_mode=auto).
 python3 -m verl.trainer.main_ppo \\
     algorithm.adv_estimator=grpo \\
     algorithm.use_kl_in_reward=False \\
@@ -182,7 +185,8 @@ python3 -m verl.trainer.main_ppo \\
     trainer.n_gpus_per_node="$N_GPUS_PER_NODE" \\
     trainer.val_before_train=False \\
     trainer.test_freq=-1 \\
-    trainer.save_freq=-1 \\
+    trainer.save_freq="$SAVE_FREQ" \\
+    trainer.resume_mode=auto \\
     trainer.logger='["console"]' \\
     trainer.project_name=harness_grpo \\
     trainer.experiment_name="$EXPERIMENT" \\

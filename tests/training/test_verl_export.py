@@ -182,6 +182,9 @@ def test_launch_script(exported: dict[str, Path]) -> None:
         'data.train_files="$HERE/train.parquet"',
         'N_GPUS_PER_NODE="${N_GPUS_PER_NODE:-4}"',
         'MODEL="${MODEL:-/m/x}"',
+        'SAVE_FREQ="${SAVE_FREQ:-50}"',  # verl saves only when save_freq > 0
+        'trainer.save_freq="$SAVE_FREQ"',
+        "trainer.resume_mode=auto",
     ]:
         assert override in text, override
 

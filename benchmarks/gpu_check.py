@@ -4,7 +4,8 @@
 
 On a CUDA machine it runs the embedded model through `harness eval`, PISM scoring (HF, and vLLM
 when a vLLM environment is installed: `make vllm-setup` with a CUDA build of vLLM) and CMAB scoring
-with `--device auto`, checks that auto chose CUDA and that each stage used the GPU (the device's
+with `--device auto`, one GRPO step in bf16 (and one with vLLM colocate rollouts where vLLM is
+installed beside TRL), checks that auto chose CUDA and that each stage used the GPU (the device's
 memory in use, sampled while the stage runs, so subprocesses and vLLM servers count too), and prints
 one table (stage, device, items, seconds, peak GPU memory in use, ok). It exits 0 when every stage
 ran on the GPU, 1 when one did not, and 2 (with one line) on a machine without CUDA. Without a vLLM
@@ -92,6 +93,31 @@ def main() -> int:
     stage("CMAB (attention hooks)",
           lambda: len(api.score_cmab(api.ScoreCmabConfig(task="harness_synth_mmstar", out=out / "cmab",
                                                          limit=args.items)).table))  # fmt: skip
+    import importlib.util
+
+    def grpo_step(use_vllm: bool) -> int:
+        """One GRPO step of the embedded model in bf16, its manifest saying so (TRL's config)."""
+        preset = out / "grpo-step.yaml"
+        preset.parent.mkdir(parents=True, exist_ok=True)
+        preset.write_text("grpo:\n  num_generations: 4\n  per_device_train_batch_size: 4\n  max_completion_length: 32\n"
+                          "  bf16: true\n  activation_checkpointing: true\n"
+                          + ("  vllm_gpu_memory_utilization: 0.3\n" if use_vllm else ""))  # fmt: skip
+        arm = out / ("grpo-vllm" if use_vllm else "grpo")
+        result = api.train(api.TrainConfig(paradigm="grpo_only", out=arm, items="harness_synth_mini", preset=str(preset),
+                                           max_steps=1, use_vllm=use_vllm))  # fmt: skip
+        trl = result.manifest()["stages"][-1]["config"]["trl"]
+        if not trl["bf16"] or trl["use_vllm"] != use_vllm:
+            raise RuntimeError(f"the run's config says bf16={trl['bf16']}, use_vllm={trl['use_vllm']}")
+        return 1
+
+    stage("GRPO step (TRL, bf16)", lambda: grpo_step(False))
+    if importlib.util.find_spec("vllm") is not None:
+        stage("GRPO step (TRL, bf16, vLLM colocate)", lambda: grpo_step(True))
+    else:
+        rows.append(
+            ["GRPO step (vLLM colocate)", "-", "-", "-", "-", "not run: vLLM is not installed beside TRL"]
+        )
+
     from harness.core.errors import InputError
     from harness.models.vllm_server import vllm_python
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -40,10 +41,17 @@ def weights_hash(path: str | Path) -> str | None:
     files = sorted([*p.glob("*.safetensors"), *p.glob("*.bin")])
     if not files:
         return None
+    # Keyed by each file's size and modification time: a training stage hashes its base before it
+    # trains and again for the manifest after, and a 7B checkpoint is 16 GB of reading each time.
+    return _hash_files(tuple((str(f), f.stat().st_size, f.stat().st_mtime_ns) for f in files))
+
+
+@lru_cache(maxsize=64)
+def _hash_files(files: tuple[tuple[str, int, int], ...]) -> str:
     h = hashlib.sha256()
-    for f in files:
-        h.update(f.name.encode())
-        with f.open("rb") as fh:
+    for name, _, _ in files:
+        h.update(Path(name).name.encode())
+        with open(name, "rb") as fh:
             for chunk in iter(lambda: fh.read(1 << 20), b""):
                 h.update(chunk)
     return h.hexdigest()[:16]

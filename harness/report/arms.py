@@ -26,8 +26,8 @@ def _arm_key(manifest: dict[str, Any]) -> str:
     return json.dumps([parts, policies], sort_keys=True, default=str)
 
 
-def _arm_name(checkpoint: Path, root: Path, manifest: dict[str, Any]) -> str:
-    if _SEED_DIR.match(checkpoint.name) and checkpoint.parent != root.parent:
+def _arm_name(checkpoint: Path, manifest: dict[str, Any]) -> str:
+    if _SEED_DIR.match(checkpoint.name):
         return checkpoint.parent.name
     stripped = _SEED_SUFFIX.sub("", checkpoint.name)
     if stripped != checkpoint.name:
@@ -54,9 +54,7 @@ def arms_from_checkpoints(root: Path, runs: dict[str, pd.DataFrame]) -> dict[str
         run = by_weights.get(str(weights_hash(path.parent)))
         if run is None:
             continue
-        name, members = arms.setdefault(
-            _arm_key(manifest), (_arm_name(path.parent, Path(root), manifest), [])
-        )
+        name, members = arms.setdefault(_arm_key(manifest), (_arm_name(path.parent, manifest), []))
         members.append(run)
     if not found:
         raise InputError(

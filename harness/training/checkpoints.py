@@ -41,10 +41,11 @@ def examples_hash(data: datasets.Dataset) -> str:
 
 
 def run_settings(stage: Stage, base: str | Path, data: datasets.Dataset) -> dict[str, Any]:
-    trl = {k: v for k, v in stage.to_dict()["trl"].items() if k not in _WHERE}
+    config = stage.to_dict()
+    trl = {k: v for k, v in config["trl"].items() if k not in _WHERE}
     return {
-        "trl": json.loads(json.dumps(trl, default=str)),
-        "harness": stage.to_dict()["harness"],
+        "trl": json.loads(json.dumps(trl, default=str)),  # as it reads back from run.json
+        "harness": config["harness"],
         "processes": stage.args.world_size,
         "base_weights": model_identity(base).weights_hash,
         "examples": examples_hash(data),
@@ -68,11 +69,16 @@ def finished(out: Path, settings: dict[str, Any]) -> bool:
     log = out / LOG_FILE
     if not log.exists():
         return False
-    done = json.loads(log.read_text()).get("settings")
-    if done != settings:
-        raise InputError(f"{out}: holds a model trained with other settings ({_first_difference(done or {}, settings)}); "
-                         "use another --out, or remove it")  # fmt: skip
+    _refuse_other(
+        json.loads(log.read_text()).get("settings") or {}, settings, f"{out}: holds a model trained"
+    )
     return True
+
+
+def _refuse_other(earlier: dict[str, Any], settings: dict[str, Any], what: str) -> None:
+    if earlier != settings:
+        raise InputError(f"{what} with other settings ({_first_difference(earlier, settings)}); "
+                         "use another --out, or remove it")  # fmt: skip
 
 
 def resume_point(out: Path, settings: dict[str, Any]) -> str | None:
@@ -81,12 +87,7 @@ def resume_point(out: Path, settings: dict[str, Any]) -> str | None:
     trainer_dir = out / "_trainer"
     run_file = trainer_dir / RUN_FILE
     if run_file.exists():
-        earlier = json.loads(run_file.read_text())
-        if earlier != settings:
-            raise InputError(
-                f"{out}: holds an unfinished run with other settings ({_first_difference(earlier, settings)}); "
-                "use another --out, or remove it"
-            )
+        _refuse_other(json.loads(run_file.read_text()), settings, f"{out}: holds an unfinished run")
     trainer_dir.mkdir(parents=True, exist_ok=True)
     atomic_write_json(run_file, settings, indent=1)
     last = last_complete_checkpoint(trainer_dir)

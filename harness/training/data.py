@@ -10,7 +10,6 @@ formats with the conversation every engine sends (harness.models.chat), plus the
 
 from __future__ import annotations
 
-import io
 from typing import Any
 
 import datasets
@@ -45,12 +44,6 @@ def target_text(answer: str, rationale: str = "", target_format: str = "think_an
     return TARGET_FORMATS[target_format].format(answer=answer, rationale=rationale)
 
 
-def _png(image: Any) -> dict[str, Any]:
-    buf = io.BytesIO()
-    image.save(buf, format="PNG")  # decoded and checked once (source_images), stored losslessly
-    return {"bytes": buf.getvalue(), "path": None}
-
-
 def _strings(value: Any) -> list[str] | None:
     return None if value is None else [str(v) for v in value]
 
@@ -59,7 +52,7 @@ def training_items(task: str) -> datasets.Dataset:
     """Every item of `task` as the task shows it: item_id, prompt, images, solution, and the
     fields the rewards read (ITEM_FEATURES). Items the task shows no image are kept (a text-only
     question trains like any other)."""
-    from harness.difficulty.source import load_source_targets, source_images
+    from harness.difficulty.source import load_source_targets, png_bytes, source_images
 
     docs, prompts, targets = load_source_targets(task)
     rows = []
@@ -67,7 +60,8 @@ def training_items(task: str) -> datasets.Dataset:
         rows.append({
             "item_id": str(doc["item_id"]),
             "prompt": prompt,
-            "images": [_png(image) for image in source_images(doc, task)],
+            # Decoded and checked once (source_images), stored losslessly.
+            "images": [{"bytes": png_bytes(image), "path": None} for image in source_images(doc, task)],
             "solution": target,
             "rationale": str(doc.get("rationale") or ""),
             "answer_type": None if doc.get("answer_type") is None else str(doc["answer_type"]),

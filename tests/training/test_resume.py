@@ -107,3 +107,11 @@ def test_a_checkpoint_cut_short_is_not_resumed_from(tmp_path: Path) -> None:
             (folder / "trainer_state.json").write_text("{}")
     assert last_complete_checkpoint(tmp_path) == tmp_path / "checkpoint-4"
     assert last_complete_checkpoint(tmp_path / "checkpoint-6") is None
+
+
+def test_an_unfinished_run_of_other_settings_is_refused(tmp_path: Path) -> None:
+    trainer = tmp_path / "run" / "_trainer"
+    trainer.mkdir(parents=True)
+    (trainer / "run.json").write_text('{"trl": {"learning_rate": 0.1}}')
+    with pytest.raises(InputError, match=r"holds an unfinished run with other settings \(base_weights: None there"):
+        _in_process(tmp_path / "run", _preset(tmp_path))

@@ -113,5 +113,7 @@ def test_an_unfinished_run_of_other_settings_is_refused(tmp_path: Path) -> None:
     trainer = tmp_path / "run" / "_trainer"
     trainer.mkdir(parents=True)
     (trainer / "run.json").write_text('{"trl": {"learning_rate": 0.1}}')
-    with pytest.raises(InputError, match=r"holds an unfinished run with other settings \(base_weights: None there"):
+    with pytest.raises(
+        InputError, match=r"holds an unfinished run with other settings \(base_weights: None there"
+    ):
         _in_process(tmp_path / "run", _preset(tmp_path))

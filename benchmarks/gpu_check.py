@@ -4,8 +4,8 @@
 
 On a CUDA machine it runs the embedded model through `harness eval`, PISM scoring (HF, and vLLM
 when a vLLM environment is installed: `make vllm-setup` with a CUDA build of vLLM) and CMAB scoring
-with `--device auto`, one GRPO step in bf16 (and one with vLLM colocate rollouts where vLLM is
-installed beside TRL), checks that auto chose CUDA and that each stage used the GPU (the device's
+with `--device auto`, one GRPO step in bf16 (and one with vLLM colocate rollouts, in the vLLM environment, which
+`make vllm-setup` gives TRL and the harness), checks that auto chose CUDA and that each stage used the GPU (the device's
 memory in use, sampled while the stage runs, so subprocesses and vLLM servers count too), and prints
 one table (stage, device, items, seconds, peak GPU memory in use, ok). It exits 0 when every stage
 ran on the GPU, 1 when one did not, and 2 (with one line) on a machine without CUDA. Without a vLLM
@@ -94,32 +94,52 @@ def main() -> int:
           lambda: len(api.score_cmab(api.ScoreCmabConfig(task="harness_synth_mmstar", out=out / "cmab",
                                                          limit=args.items)).table))  # fmt: skip
     import importlib.util
-
-    def grpo_step(use_vllm: bool) -> int:
-        """One GRPO step of the embedded model in bf16, its manifest saying so (TRL's config)."""
-        preset = out / "grpo-step.yaml"
-        preset.parent.mkdir(parents=True, exist_ok=True)
-        preset.write_text("grpo:\n  num_generations: 4\n  per_device_train_batch_size: 4\n  max_completion_length: 32\n"
-                          "  bf16: true\n  activation_checkpointing: true\n"
-                          + ("  vllm_gpu_memory_utilization: 0.3\n" if use_vllm else ""))  # fmt: skip
-        arm = out / ("grpo-vllm" if use_vllm else "grpo")
-        result = api.train(api.TrainConfig(paradigm="grpo_only", out=arm, items="harness_synth_mini", preset=str(preset),
-                                           max_steps=1, use_vllm=use_vllm))  # fmt: skip
-        trl = result.manifest()["stages"][-1]["config"]["trl"]
-        if not trl["bf16"] or trl["use_vllm"] != use_vllm:
-            raise RuntimeError(f"the run's config says bf16={trl['bf16']}, use_vllm={trl['use_vllm']}")
-        return 1
-
-    stage("GRPO step (TRL, bf16)", lambda: grpo_step(False))
-    if importlib.util.find_spec("vllm") is not None:
-        stage("GRPO step (TRL, bf16, vLLM colocate)", lambda: grpo_step(True))
-    else:
-        rows.append(
-            ["GRPO step (vLLM colocate)", "-", "-", "-", "-", "not run: vLLM is not installed beside TRL"]
-        )
+    import json
+    import subprocess
 
     from harness.core.errors import InputError
     from harness.models.vllm_server import vllm_python
+
+    def grpo_step(python: str | None) -> int:
+        """One GRPO step of the embedded model in bf16, its manifest saying so (TRL's config); with
+        vLLM colocate rollouts when `python` is given (the interpreter of an environment holding TRL
+        and vLLM: this one, or the vLLM environment), whose rollouts must come from the trained
+        policy (TRL's sampling_logp_difference, harness.training.vllm_rollouts)."""
+        use_vllm = python is not None
+        preset = out / "grpo-step.yaml"
+        preset.parent.mkdir(parents=True, exist_ok=True)
+        preset.write_text("grpo:\n  num_generations: 4\n  per_device_train_batch_size: 4\n  max_completion_length: 32\n"
+                          "  bf16: true\n  activation_checkpointing: true\n  vllm_gpu_memory_utilization: 0.3\n")  # fmt: skip
+        arm = out / ("grpo-vllm" if use_vllm else "grpo")
+        if python is None or python == sys.executable:
+            api.train(api.TrainConfig(paradigm="grpo_only", out=arm, items="harness_synth_mini", preset=str(preset),
+                                      max_steps=1, use_vllm=use_vllm))  # fmt: skip
+        else:  # the vLLM environment: vLLM pins transformers below the harness's
+            subprocess.run([python, "-m", "harness.cli", "train", "--paradigm", "grpo_only", "--out", str(arm),
+                            "--items", "harness_synth_mini", "--preset", str(preset), "--max-steps", "1",
+                            "--use-vllm"], check=True)  # fmt: skip
+        trl = json.loads((arm / "manifest.json").read_text())["stages"][-1]["config"]["trl"]
+        if not trl["bf16"] or trl["use_vllm"] != use_vllm:
+            raise RuntimeError(f"the run's config says bf16={trl['bf16']}, use_vllm={trl['use_vllm']}")
+        if use_vllm:
+            log = json.loads((arm / "train_log.json").read_text())["log"]
+            diff = max(
+                r["sampling/sampling_logp_difference/mean"]
+                for r in log
+                if "sampling/sampling_logp_difference/mean" in r
+            )
+            if diff > 0.1:
+                raise RuntimeError(
+                    f"vLLM's rollouts differ from the policy: mean |Δ log p| {diff:.3f} per token"
+                )
+        return 1
+
+    stage("GRPO step (TRL, bf16)", lambda: grpo_step(None))
+    try:
+        coloc = sys.executable if importlib.util.find_spec("vllm") is not None else str(vllm_python())
+        stage("GRPO step (TRL, bf16, vLLM colocate)", lambda: grpo_step(coloc))
+    except InputError as e:
+        rows.append(["GRPO step (vLLM colocate)", "-", "-", "-", "-", f"not run: {e}"])
 
     try:
         vllm_python()

@@ -68,6 +68,7 @@ LONGEST_FIRST = (
     "tests/lmms/test_generation_settings.py",
     "tests/difficulty/test_pism_run.py",
     "tests/paper6/test_tasks_run.py",
+    "tests/training/test_vllm_colocate.py",
     # Its servers start with the session (below) and are ready by the time it runs.
     VLLM_TESTS,
 )

@@ -146,7 +146,22 @@ def load_dtype(base: str | Path, bf16: bool) -> torch.dtype:
     return (config_dtype(base) or torch.bfloat16) if bf16 else torch.float32
 
 
+# transformers 5.20 renamed TrainingArguments' gradient_checkpointing* to activation_checkpointing*
+# (the old names stay as deprecated aliases). Presets use the new names; an environment with vLLM
+# beside TRL has transformers < 5.20 (vLLM 0.32 pins it), where only the old names exist.
+_RENAMED = {
+    "activation_checkpointing": "gradient_checkpointing",
+    "activation_checkpointing_kwargs": "gradient_checkpointing_kwargs",
+}
+
+
+def _field_names(cls: Any, values: dict[str, Any]) -> dict[str, Any]:
+    known = {f.name for f in fields(cls)}
+    return {(_RENAMED[k] if k not in known and _RENAMED.get(k) in known else k): v for k, v in values.items()}
+
+
 def _parse(cls: Any, values: dict[str, Any], where: str) -> Any:
+    values = _field_names(cls, values)
     try:
         (parsed,) = HfArgumentParser(cls).parse_dict(values, allow_extra_keys=False)
     except (ValueError, TypeError) as e:

@@ -9,7 +9,8 @@ The stage checkpoints as it goes and resumes a killed run from its last checkpoi
 (harness.training.checkpoints). TRL's config is built before the model is loaded: under an
 accelerate DeepSpeed ZeRO-3 launch, the config is what makes transformers load the weights already
 sharded across the GPUs (a 7B model is not materialised whole in every process); GRPO's reference
-model is then loaded by TRL the same way.
+model is then loaded by TRL the same way. With vLLM rollouts in colocate mode, two faults of TRL's
+vLLM path are repaired first (harness.training.vllm_rollouts).
 """
 
 from __future__ import annotations
@@ -47,6 +48,11 @@ def grpo_train(base: str | Path, train: datasets.Dataset, out_dir: str | Path, s
         train_dataset=train,
         processing_class=processor,
     )
+    if args.use_vllm:
+        from harness.models.families import image_token_id
+        from harness.training.vllm_rollouts import repair_colocate
+
+        repair_colocate(trainer, image_token_id(model.config, processor))
     resumed_from = resume_point(out, settings)
     trainer.train(resume_from_checkpoint=resumed_from)
     save_final(trainer, out)

@@ -65,7 +65,7 @@ TRAIN_OUT ?= runs/train/$(PARADIGM)-$(subst +,-,$(subst :,-,$(GRPO_SUBSET)))
 
 QUICK ?=
 
-.PHONY: setup vllm-setup eval rescore score compare leaderboard gate paper train grpo-demo demo test test-fast bench gpu-check lint format lock clean
+.PHONY: setup vllm-setup verl-setup eval rescore score compare leaderboard gate paper train grpo-demo demo test test-fast bench gpu-check lint format lock clean
 
 setup: $(STAMP)
 
@@ -92,6 +92,16 @@ $(VLLM_VENV)/.installed: $(VLLM_REQUIREMENTS) pyproject.toml requirements/constr
 	$(VLLM_VENV)/bin/pip install -q torch==2.14.1 torchvision==0.29.1
 	$(VLLM_VENV)/bin/pip install -q -e . $(_TRAIN_PINS) "transformers==$$($(VLLM_VENV)/bin/python -c 'import transformers; print(transformers.__version__)')"
 	$(VLLM_VENV)/bin/python -c "import vllm.entrypoints.openai.api_server, trl, harness.training.vllm_rollouts"
+	touch $@
+
+# verl in its own environment (~2 min, ~7 GB), to check `harness export-verl` with verl's own code.
+VERL_VENV := .venv-verl
+VERL_REQUIREMENTS ?= requirements/verl-cpu.txt
+verl-setup: $(VERL_VENV)/.installed
+$(VERL_VENV)/.installed: $(VERL_REQUIREMENTS)
+	test -x $(VERL_VENV)/bin/python || $(PYTHON) -m venv $(VERL_VENV)
+	$(VERL_VENV)/bin/pip install -q -r $(VERL_REQUIREMENTS)
+	$(VERL_VENV)/bin/python -c "import verl.trainer.main_ppo, verl.utils.dataset.rl_dataset, qwen_vl_utils"
 	touch $@
 
 eval: setup

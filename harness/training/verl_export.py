@@ -127,7 +127,8 @@ def launch_script(model_path: str, n_gpus: int, n_items: int) -> str:
     return f"""#!/usr/bin/env bash
 # GRPO with verl on {n_items} exported items (written by harness.training.verl_export).
 # Environment: MODEL, NNODES, N_GPUS_PER_NODE, TRAIN_BATCH_SIZE, MINI_BATCH_SIZE, ROLLOUT_TP,
-# MAX_PROMPT_LENGTH, OUTPUT_DIR, EXPERIMENT, SAVE_FREQ. Extra arguments are passed on as Hydra overrides.
+# MAX_PROMPT_LENGTH, OUTPUT_DIR, EXPERIMENT, SAVE_FREQ, PYTHON (default python3). Extra arguments are
+# passed on as Hydra overrides (`--cfg job --resolve` prints the composed config without training).
 set -euo pipefail
 
 HERE="$(cd "$(dirname "${{BASH_SOURCE[0]}}")" && pwd)"
@@ -148,11 +149,13 @@ SAVE_FREQ="${{SAVE_FREQ:-50}}"
 #               is off below), prompt/response limits (completion <= 1024 tokens), image column.
 #  actor      - lr 5e-7, KL loss with beta = 0.001, no entropy bonus.
 #  rollout    - vLLM, G = 8 samples per prompt at temperature 1.0.
-#  reward     - reward.py, the harness's own accuracy reward (compute_score).
+#  reward     - reward.py, the harness's own accuracy reward (compute_score), under reward.* (verl
+#               0.9's main_ppo reads only reward.custom_reward_function; the older top-level
+#               custom_reward_function still composes, and is ignored).
 #  trainer    - one epoch, GPUs and nodes, no validation, a checkpoint every SAVE_FREQ steps under
 #               OUTPUT_DIR (verl saves only when save_freq > 0; its default, -1, ends a run with
 #               none), and a relaunch resuming from the last one (resume_mode=auto).
-python3 -m verl.trainer.main_ppo \\
+"${{PYTHON:-python3}}" -m verl.trainer.main_ppo \\
     algorithm.adv_estimator=grpo \\
     algorithm.use_kl_in_reward=False \\
     data.train_files="$HERE/train.parquet" \\
@@ -178,8 +181,8 @@ python3 -m verl.trainer.main_ppo \\
     actor_rollout_ref.rollout.tensor_model_parallel_size="$ROLLOUT_TP" \\
     actor_rollout_ref.rollout.gpu_memory_utilization=0.6 \\
     actor_rollout_ref.rollout.log_prob_micro_batch_size_per_gpu=4 \\
-    custom_reward_function.path="$HERE/reward.py" \\
-    custom_reward_function.name=compute_score \\
+    reward.custom_reward_function.path="$HERE/reward.py" \\
+    reward.custom_reward_function.name=compute_score \\
     trainer.total_epochs=1 \\
     trainer.nnodes="$NNODES" \\
     trainer.n_gpus_per_node="$N_GPUS_PER_NODE" \\

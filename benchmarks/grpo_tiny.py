@@ -39,14 +39,16 @@ def main() -> None:
     ap.add_argument("--steps", type=int, default=600)
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--out", type=Path, default=Path("runs/grpo-demo"))
+    ap.add_argument("--model", default="tiny-base", help="base model (embedded name or directory)")
+    ap.add_argument("--preset", default="tiny", help="GRPO preset (name or YAML path)")
     args = ap.parse_args()
     ckpt = args.out / "grpo-full"
     started = time.time()
     harness("train", "--paradigm", "grpo_only", "--out", str(ckpt), "--max-steps", str(args.steps),
-            "--seed", str(args.seed))  # fmt: skip
+            "--seed", str(args.seed), "--model", args.model, "--preset", args.preset)  # fmt: skip
     train_s = time.time() - started
     evals = args.out / "eval"
-    harness("eval", "--quiet", "--out", str(evals), "--label", "tiny-base")
+    harness("eval", "--quiet", "--model", args.model, "--out", str(evals), "--label", "tiny-base")
     harness("eval", "--quiet", "--model", str(ckpt), "--out", str(evals), "--label", "grpo-full")
     harness("compare", str(evals / "tiny-base"), str(evals / "grpo-full"), "--out", str(args.out / "compare"))
     result = summarise(args.out, args.steps, args.seed, train_s)

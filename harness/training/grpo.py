@@ -41,6 +41,12 @@ def grpo_train(base: str | Path, train: datasets.Dataset, out_dir: str | Path, s
     model, processor = load_model_and_processor(
         base, device=None, dtype=load_dtype(base, args.bf16)
     )  # the trainer places it
+    # TRL pads prompts on the left and lines up the image-token types (mm_token_type_ids) as if the
+    # processor did; it makes it so only on a processor it loads itself (huggingface/trl#5785), and
+    # this one is passed in. Right-padded, a batch of prompts of different lengths fails in Qwen's
+    # get_rope_index ("shape mismatch"), or, where the lengths happen to fit, trains on image tokens
+    # placed where the text is.
+    processor.tokenizer.padding_side = "left"
     trainer = GRPOTrainer(
         model=model,
         args=args,

@@ -81,7 +81,7 @@ def main() -> None:
         "black": scores(evals / "black"),
         "chance": chance(evals / "images"),
         "pool": {
-            "items": int(len(table_)),
+            "items": len(table_),
             "pass@1_greedy": next(iter(pool_greedy.values())),
             "mean_sample_rate": float(rate.mean()),
             "pass@8": float((rate > 0).mean()),

@@ -86,10 +86,16 @@ def main() -> None:
     parser.add_argument("--lr", type=float)
     parser.add_argument("--batch-size", type=int)
     parser.add_argument("--limit", type=int, default=None, help="train on the first N items only")
+    parser.add_argument("--vision-lr-scale", type=float,
+                        help="train the vision tower too, at this fraction of the learning rate (default: frozen)")  # fmt: skip
     args = parser.parse_args()
     names = {"epochs": "num_train_epochs", "max_steps": "max_steps", "lr": "learning_rate",
              "batch_size": "per_device_train_batch_size"}  # fmt: skip
-    overrides = {trl: getattr(args, ours) for ours, trl in names.items() if getattr(args, ours) is not None}
+    overrides: dict[str, Any] = {
+        trl: getattr(args, ours) for ours, trl in names.items() if getattr(args, ours) is not None
+    }
+    if args.vision_lr_scale is not None:
+        overrides |= {"freeze_vision_tower": False, "vision_lr_scale": args.vision_lr_scale}
     print(build_base_model(args.out, args.seed, overrides, args.limit))
 
 

@@ -51,7 +51,10 @@ def main() -> None:
     harness("eval", "--quiet", "--model", args.model, "--out", str(evals), "--label", "tiny-base")
     harness("eval", "--quiet", "--model", str(ckpt), "--out", str(evals), "--label", "grpo-full")
     harness("compare", str(evals / "tiny-base"), str(evals / "grpo-full"), "--out", str(args.out / "compare"))
-    result = summarise(args.out, args.steps, args.seed, train_s)
+    result = summarise(args.out, args.steps, args.seed, train_s) | {
+        "model": args.model,
+        "preset": args.preset,
+    }
     write(args.out, result, section(result))
 
 
@@ -115,7 +118,7 @@ def section(r: dict) -> str:
     return f"""## GRPO on the embedded base model
 
 `python benchmarks/grpo_tiny.py --steps {r["steps"]} --seed {r["seed"]}` (also `make grpo-demo`): GRPO-only
-on the embedded pool from `tiny-base`, preset `tiny` (G = 8, temperature 1.0, β = 0.04, lr 2e-5,
+on the embedded pool from `{r.get("model", "tiny-base")}`, preset `{r.get("preset", "tiny")}` (for `tiny`: G = 8, temperature 1.0, β = 0.04, lr 2e-5,
 completions ≤ 40 tokens, accuracy reward only; one prompt x 8 rollouts per step), then `harness eval`
 of the base and the checkpoint on the six synthetic benchmarks and `harness compare`. Training
 {r["train_seconds"]:.0f} s.

@@ -53,7 +53,7 @@ BENCHES = (
     Bench("engines", "bench_engines.py", ("--items", "200"),
           ("--items", "4", "--exhaustive-items", "2", "--today-items", "2"),
           "PISM on each engine (HF batch 1, HF batched, vLLM)"),
-    Bench("base", "bench_base_model.py", ("--pool-items", "400"), ("--pool-items", "8"),
+    Bench("base", "bench_base_model.py", ("--pool-items", "400"), ("--pool-items", "8", "--limit", "8"),
           "the embedded base model: chance, image dependence, pass@1 vs pass@8"),
     Bench("grpo", "grpo_tiny.py", ("--steps", "600"), ("--steps", "4"),
           "GRPO on the embedded model"),

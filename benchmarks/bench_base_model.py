@@ -58,14 +58,18 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--model", default="tiny-base")
     ap.add_argument("--pool-items", type=int, default=400)
+    ap.add_argument(
+        "--limit", type=int, help="evaluate only the first N items of each benchmark (a smoke run)"
+    )
     ap.add_argument("--out", type=Path, default=Path("runs/bench/base-model"))
     args = ap.parse_args()
     started = time.time()
     evals = args.out / "eval"
-    harness("eval", "--quiet", "--model", args.model, "--out", str(evals), "--label", "images")
-    harness(
-        "eval", "--quiet", "--model", args.model, "--out", str(evals), "--label", "black", "--black-images"
-    )
+    limit = ["--limit", str(args.limit)] if args.limit else []
+    for label, ablation in (("images", []), ("black", ["--black-images"])):
+        harness(
+            "eval", "--quiet", "--model", args.model, "--out", str(evals), "--label", label, *ablation, *limit
+        )
     harness("eval", "--quiet", "--model", args.model, "--out", str(evals), "--label", "pool", "--tasks", POOL,
             "--limit", str(args.pool_items))  # fmt: skip
     pism = args.out / "pool-samples"

@@ -21,6 +21,8 @@ import time
 from pathlib import Path
 from typing import Any
 
+LOGP_DIFF = "sampling/sampling_logp_difference/mean"  # TRL's |log p_vLLM - log p_trainer| per token
+
 
 class MemorySampler:
     """Peak GPU memory in use by any process (cudaMemGetInfo) above the level at the start."""
@@ -100,44 +102,35 @@ def main() -> int:
     from harness.core.errors import InputError
     from harness.models.vllm_server import vllm_python
 
-    def grpo_step(python: str | None) -> int:
-        """One GRPO step of the embedded model in bf16, its manifest saying so (TRL's config); with
-        vLLM colocate rollouts when `python` is given (the interpreter of an environment holding TRL
-        and vLLM: this one, or the vLLM environment), whose rollouts must come from the trained
-        policy (TRL's sampling_logp_difference, harness.training.vllm_rollouts)."""
-        use_vllm = python is not None
+    def grpo_step(python: str, use_vllm: bool) -> int:
+        """One GRPO step of the embedded model in bf16 by `harness train` under `python` (this
+        environment, or the vLLM one, which holds TRL beside vLLM), its manifest saying so (TRL's
+        config); with vLLM colocate rollouts, which must come from the trained policy (TRL's
+        sampling_logp_difference, harness.training.vllm_rollouts)."""
         preset = out / "grpo-step.yaml"
         preset.parent.mkdir(parents=True, exist_ok=True)
         preset.write_text("grpo:\n  num_generations: 4\n  per_device_train_batch_size: 4\n  max_completion_length: 32\n"
                           "  bf16: true\n  activation_checkpointing: true\n  vllm_gpu_memory_utilization: 0.3\n")  # fmt: skip
         arm = out / ("grpo-vllm" if use_vllm else "grpo")
-        if python is None or python == sys.executable:
-            api.train(api.TrainConfig(paradigm="grpo_only", out=arm, items="harness_synth_mini", preset=str(preset),
-                                      max_steps=1, use_vllm=use_vllm))  # fmt: skip
-        else:  # the vLLM environment: vLLM pins transformers below the harness's
-            subprocess.run([python, "-m", "harness.cli", "train", "--paradigm", "grpo_only", "--out", str(arm),
-                            "--items", "harness_synth_mini", "--preset", str(preset), "--max-steps", "1",
-                            "--use-vllm"], check=True)  # fmt: skip
+        subprocess.run([python, "-m", "harness.cli", "train", "--paradigm", "grpo_only", "--out", str(arm),
+                        "--items", "harness_synth_mini", "--preset", str(preset), "--max-steps", "1",
+                        *(["--use-vllm"] if use_vllm else [])], check=True)  # fmt: skip
         trl = json.loads((arm / "manifest.json").read_text())["stages"][-1]["config"]["trl"]
         if not trl["bf16"] or trl["use_vllm"] != use_vllm:
             raise RuntimeError(f"the run's config says bf16={trl['bf16']}, use_vllm={trl['use_vllm']}")
         if use_vllm:
             log = json.loads((arm / "train_log.json").read_text())["log"]
-            diff = max(
-                r["sampling/sampling_logp_difference/mean"]
-                for r in log
-                if "sampling/sampling_logp_difference/mean" in r
-            )
+            diff = max(r[LOGP_DIFF] for r in log if LOGP_DIFF in r)
             if diff > 0.1:
                 raise RuntimeError(
                     f"vLLM's rollouts differ from the policy: mean |Δ log p| {diff:.3f} per token"
                 )
         return 1
 
-    stage("GRPO step (TRL, bf16)", lambda: grpo_step(None))
+    stage("GRPO step (TRL, bf16)", lambda: grpo_step(sys.executable, use_vllm=False))
     try:
         coloc = sys.executable if importlib.util.find_spec("vllm") is not None else str(vllm_python())
-        stage("GRPO step (TRL, bf16, vLLM colocate)", lambda: grpo_step(coloc))
+        stage("GRPO step (TRL, bf16, vLLM colocate)", lambda: grpo_step(coloc, use_vllm=True))
     except InputError as e:
         rows.append(["GRPO step (vLLM colocate)", "-", "-", "-", "-", f"not run: {e}"])
 

@@ -56,7 +56,7 @@ def main() -> None:
         config.data, {"cache_dir": str(export / "verl-cache"), "filter_overlong_prompts_workers": 1}
     )
     dataset = RLHFDataset([config.data.train_files], tokenizer, data_config, processor)
-    image_token = processor.image_token
+    image_id = processor.tokenizer.convert_tokens_to_ids(processor.image_token)
     items = []
     for i in range(len(dataset)):
         row = dataset[i]
@@ -65,7 +65,6 @@ def main() -> None:
             row["raw_prompt"], dataset.image_patch_size, data_config
         )
         ids = processor(text=[text], images=images, return_tensors="pt")["input_ids"][0]
-        image_id = processor.tokenizer.convert_tokens_to_ids(image_token)
         items.append({"item_id": row["extra_info"]["item_id"], "prompt": text,
                       "image_tokens": int((ids == image_id).sum()), "image_sizes": [list(im.size) for im in images or []]})  # fmt: skip
 

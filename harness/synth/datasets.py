@@ -38,7 +38,7 @@ FEATURES = datasets.Features(
 
 # Bump when a generator changes what it stores (drawings, questions, rationales): stored suites
 # are then rebuilt.
-GENERATOR_VERSION = 4
+GENERATOR_VERSION = 5
 
 
 @dataclass(frozen=True)
@@ -52,6 +52,8 @@ class SuiteSpec:
     split: str = "test"
     # Other suites whose items this one must not contain (by content hash): the pool vs benchmarks.
     disjoint_from: tuple[str, ...] = ()
+    # Background of each figure, drawn per figure (harness.synth.scene.BACKGROUNDS).
+    backgrounds: tuple[str, ...] = ("white",)
 
 
 BENCHMARK_SUITES = tuple(BENCHMARKS)
@@ -62,7 +64,13 @@ SUITES: dict[str, SuiteSpec] = {
     # The base model's SFT data, disjoint from the pool too: the pool must be unseen by the model
     # whose difficulty scores select from it, as a real training pool is.
     "pretrain": SuiteSpec(
-        "pretrain", BENCHMARK_SUITES, 6000, seed=11, split="train", disjoint_from=(*BENCHMARK_SUITES, "pool")
+        "pretrain",
+        BENCHMARK_SUITES,
+        6000,
+        seed=11,
+        split="train",
+        disjoint_from=(*BENCHMARK_SUITES, "pool"),
+        backgrounds=("white", "white", "black", "grey"),
     ),
     # 40 quick items for smoke tests.
     "mini": SuiteSpec("mini", ("mathvista", "mmstar"), 40, seed=20261127),
@@ -91,6 +99,8 @@ def generate_rows(spec: SuiteSpec, exclude_hashes: Collection[str] = ()) -> dict
     while len(cols["item_id"]) < spec.n:
         fmt = spec.formats[unit % len(spec.formats)]
         rows = _draw(fmt, spec.seed, unit)
+        if len(spec.backgrounds) > 1:
+            rows[0].scene.background = random.Random(f"{spec.seed}:{unit}:bg").choice(spec.backgrounds)
         png = png_bytes(render(rows[0].scene))
         hashes = [content_hash(r.question, png, r.answer) for r in rows]
         unit += 1

@@ -53,6 +53,13 @@ def _choice_row(q: Question, rng: random.Random, n_options: int, style: str) -> 
         body = "\n".join(f"({letter}) {opt}" for letter, opt in zip(letters, options, strict=True))
         text = f"Question: {q.text}\n{body}\nAnswer with the option's letter."
     letter = letters[options.index(q.answer)]
+    # The rationale walks the options up to the one that matches ("A 3 no. B 5 yes."): each step
+    # copies an option and compares it with the value just named, which a small model learns; naming
+    # the letter at once ("That is option B.") asks it to look the value up in the list, which the
+    # embedded model did no better than chance at (BENCHMARKS.md, "The embedded base model").
+    walk = [
+        f"{lt} {opt} {'yes' if opt == q.answer else 'no'}." for lt, opt in zip(letters, options, strict=True)
+    ]
     return Row(
         q.scene,
         text,
@@ -62,7 +69,7 @@ def _choice_row(q: Question, rng: random.Random, n_options: int, style: str) -> 
         q.kind,
         q.params,
         q.difficulty,
-        f"{q.rationale} That is option {letter}.",
+        " ".join([q.rationale, *walk[: options.index(q.answer) + 1]]),
         choices=options,
         base_answer=q.answer,
     )
@@ -141,15 +148,32 @@ def hallusion(rng: random.Random) -> list[Row]:
         ),
     ]
     rng.shuffle(qa)
-    # The rationale names what is in the figure, left to right; the answer then follows from it.
-    seen = ", ".join(
-        f"{'an' if o.color[0] in 'aeiou' else 'a'} {o.color} {o.shape}"
-        for o in sorted(scene.objects, key=lambda o: o.center_x)
-    )
     return [
-        Row(scene, text, ans, "yesno", kind, kind, params, level, f"I see {seen}.", base_answer=ans)
+        Row(
+            scene,
+            text,
+            ans,
+            "yesno",
+            kind,
+            kind,
+            params,
+            level,
+            _yesno_rationale(kind, params, ans),
+            base_answer=ans,
+        )
         for kind, params, text, ans in qa
     ]
+
+
+def _yesno_rationale(kind: str, params: dict[str, Any], answer: str) -> str:
+    """What the figure shows about the question asked. (Listing every object left to right, the
+    earlier rationale, left the embedded model at chance: it listed objects it did not see.)"""
+    if kind == "exists":
+        color = params["color"]
+        article = "no" if answer == "no" else "an" if color[0] in "aeiou" else "a"
+        return f"There is {article} {color} {params['shape']}."
+    side = "left" if answer == "yes" else "right"
+    return f"The {params['a']} {params['shape_a']} is {side} of the {params['b']} {params['shape_b']}."
 
 
 BENCHMARKS: dict[str, Callable[[random.Random], list[Row]]] = {

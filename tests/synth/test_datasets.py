@@ -68,6 +68,36 @@ def test_suite_sizes_formats_and_clusters(suites: dict[str, datasets.Dataset]) -
         assert set(suites[name]["difficulty"]) == {0, 1, 2}, name
 
 
+def test_only_the_training_scenes_vary_their_background(suites: dict[str, datasets.Dataset]) -> None:
+    """The benchmarks stay on white; the base model's data also has black and grey figures, so that
+    a blank image is not out of its distribution."""
+
+    def backgrounds(ds: datasets.Dataset) -> set[str]:
+        return {json.loads(s)["scene"].get("background", "white") for s in ds["scene"]}
+
+    for name in (*BENCHMARK_SUITES, "pool"):
+        assert backgrounds(suites[name]) == {"white"}, name
+    assert backgrounds(suites["pretrain"]) == {"white", "black", "grey"}
+    black = next(row for row in suites["pretrain"] if '"background": "black"' in row["scene"])
+    assert black["image"].getpixel((0, 0)) == (0, 0, 0)
+
+
+def test_rationales_reach_the_answer(suites: dict[str, datasets.Dataset]) -> None:
+    """Letter items walk the options up to the answer; yes/no items state what the question asks."""
+    for row in suites["mmstar"].select(range(40)):
+        walk = row["rationale"].split(". ")
+        index = ord(row["answer"]) - ord("A")
+        assert row["rationale"].endswith(f"{row['answer']} {row['choices'][index]} yes."), row["item_id"]
+        assert sum(part.endswith(" no") for part in walk) == index, row["item_id"]
+    for row in suites["hallusion"].select(range(30)):
+        meta = json.loads(row["scene"])
+        if meta["kind"] == "exists":
+            assert (" no " in row["rationale"]) == (row["answer"] == "no"), row["item_id"]
+        else:
+            side = "left" if row["answer"] == "yes" else "right"
+            assert f" is {side} of the " in row["rationale"], row["item_id"]
+
+
 def test_build_is_cached_and_reproducible(tmp_path: Path) -> None:
     path = build_suite("mini", root=tmp_path)
     mtime = path.stat().st_mtime_ns

@@ -24,5 +24,5 @@ def test_training_is_deterministic(tmp_path: Path) -> None:
 def test_shipped_base_model_is_small_and_loads() -> None:
     assert "tiny-base" in EMBEDDED_MODELS
     path = ensure_embedded_model("tiny-base")
-    assert (path / "model.safetensors").stat().st_size < 10 * 2**20
+    assert (path / "model.safetensors").stat().st_size < 20 * 2**20  # issue 21: under ~50 MB
     assert (path / "train_log.json").exists()

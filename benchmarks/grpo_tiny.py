@@ -127,11 +127,11 @@ Mean reward: first tenth of steps **{rw["first_tenth"]:.3f}**, last tenth **{rw[
 
 {body}
 
-Where accuracy falls while the reward rises, the answer format differs from the pool's dominant
-letter items: the policy drifts towards "That is option B." rationales, which the strict reward pays on
-letter items and which hurt open and numeric answers (an earlier run with lr 5e-5 and β = 0.001
-drifted further, hence the tiny preset's stronger KL). This is the tiny model's behaviour, not a claim
-about GRPO; the point of the run is that reward and accuracy are measured and compared honestly.
+The reward is the accuracy of samples at T = 1.0; the table is greedy accuracy. Where the reward
+rises and greedy accuracy does not, GRPO sharpened sampling without moving the greedy answer, or moved
+it towards the answer forms the pool pays most (its letter and yes/no items); the run's reward, KL
+and length curves are in `grpo-full/`. The point of the run is that reward and accuracy are measured
+and compared honestly, whatever they show.
 """
 
 

@@ -38,9 +38,10 @@ BASE_PRESET = "tiny-base"  # harness/training/presets/tiny-base.yaml
 # Qwen's own initialisation scale: the wide 0.2 of `tiny-random` (chosen for varied untrained
 # output) makes the vision path too noisy to learn from.
 # A vision tower four times as wide (256) as `tiny-random`'s: frozen at random, it is a random
-# projection of each patch, and a wider one keeps more of what the patch shows (macro 36.7 vs 35.2
-# for hidden 64 with the same data; BENCHMARKS.md, "The embedded base model"). A language model
-# twice as wide did not help (30.9 vs 32.6 on the earlier data) and trains 2.5x slower.
+# projection of each patch, and a wider one keeps more of what the patch shows. Its own effect is not
+# isolated: the shipped build (36.7 macro) also has the varied backgrounds, and the nearest build with
+# hidden 64 (35.2) had a 256-wide language model and none (BENCHMARKS.md, "The embedded base model").
+# A language model twice as wide did not help (30.9 vs 32.6 on the earlier data) and trains 2.5x slower.
 BASE_ARCH = TinyVLMConfig(
     initializer_range=0.02, vision_hidden_size=256, vision_intermediate_size=512, vision_num_heads=4
 )

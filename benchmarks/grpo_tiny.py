@@ -21,6 +21,7 @@ from pathlib import Path
 import pandas as pd
 from _common import headline, table, write
 
+from harness.report.metrics import answer_concentration
 from harness.training.plots import reward_summary
 
 
@@ -32,6 +33,12 @@ def accuracy(run: Path) -> pd.Series:
     """Score per benchmark, keyed by the benchmark name `harness compare` uses."""
     summaries = [json.loads(p.read_text()) for p in sorted(run.glob("*/summary.json"))]
     return pd.Series({s["benchmark"]: s["score"] for s in summaries}, dtype=float)
+
+
+def concentration(run: Path) -> dict[str, dict]:
+    """answer_concentration of each benchmark's records: has the policy collapsed to one answer?"""
+    records = pd.concat([pd.read_parquet(p) for p in sorted(run.glob("*/records.parquet"))])
+    return {str(b): answer_concentration(g) for b, g in records.groupby("benchmark")}
 
 
 def main() -> None:
@@ -60,16 +67,19 @@ def main() -> None:
 
 def summarise(out: Path, steps: int, seed: int, train_s: float) -> dict:
     """The run's figures from what it wrote: the training log, both evaluations, the comparison."""
-    reward = reward_summary(json.loads((out / "grpo-full" / "train_log.json").read_text())["log"])
+    train_log = json.loads((out / "grpo-full" / "train_log.json").read_text())
+    reward = reward_summary(train_log["log"])
     evals = out / "eval"
     cmp = pd.read_csv(out / "compare" / "compare.csv")
     cmp = cmp[cmp["tier"] == "all"].set_index("benchmark")
     before, after = accuracy(evals / "tiny-base"), accuracy(evals / "grpo-full")
+    top_before, top_after = concentration(evals / "tiny-base"), concentration(evals / "grpo-full")
     result = {
         "steps": steps,
         "seed": seed,
         "train_seconds": train_s,
         "reward": reward,
+        "settings": settings(train_log["settings"]),
         "benchmarks": {
             b: {
                 "before": float(before[b]),
@@ -80,6 +90,7 @@ def summarise(out: Path, steps: int, seed: int, train_s: float) -> dict:
                 "p": float(cmp.at[b, "p"]) if b in cmp.index else None,
                 "p_holm": float(cmp.at[b, "p_adj"]) if b in cmp.index else None,
                 "flag": str(cmp.at[b, "flag"]) if b in cmp.index else "",
+                "top_answer": {"before": top_before.get(b), "after": top_after.get(b)},
             }
             for b in before.index
         },
@@ -93,8 +104,31 @@ def summarise(out: Path, steps: int, seed: int, train_s: float) -> dict:
     return result
 
 
+def settings(run: dict) -> str:
+    """The GRPO settings that matter here, as the run recorded them (not as the preset was meant)."""
+    t, h = run["trl"], run["harness"]
+    prompts = t["per_device_train_batch_size"] * t["gradient_accumulation_steps"] // t["num_generations"]
+    return (f"G = {t['num_generations']}, temperature {t['temperature']}, β = {t['beta']}, "
+            f"lr {t['learning_rate']:g}, completions ≤ {t['max_completion_length']} tokens, "
+            f"{prompts} prompt{'s' if prompts > 1 else ''} x {t['num_generations']} rollouts per step, "
+            f"rewards: {', '.join(h['rewards'])}")  # fmt: skip
+
+
 def _p(p: float) -> str:
     return "< 0.001" if p < 0.001 else f"= {p:.3f}"
+
+
+def _top(top: dict | None) -> str:
+    """'"A" 27% → "A" 44% (33%)': the most common answer's share before and after, and the most
+    common target's share."""
+    if not top or not top["before"] or not top["after"]:
+        return ""
+
+    def share(c: dict) -> str:
+        answer = f'"{c["top_answer"]}"' if c["top_answer"] else "none"
+        return f"{answer} {100 * c['top_share']:.0f}%"
+
+    return f"{share(top['before'])} → {share(top['after'])} ({100 * top['after']['target_top_share']:.0f}%)"
 
 
 def section(r: dict) -> str:
@@ -109,19 +143,20 @@ def section(r: dict) -> str:
         if b["flag"] != "significant" and b["p"] is not None and b["p"] < 0.05:
             test = f"p {_p(b['p'])}, Holm {_p(b['p_holm'])}"
         rows.append([name, f"{100 * b['before']:.1f}", f"{100 * b['after']:.1f}",
-                     f"{100 * (b['after'] - b['before']):+.1f}{ci}", test])  # fmt: skip
+                     f"{100 * (b['after'] - b['before']):+.1f}{ci}", test, _top(b.get("top_answer"))])  # fmt: skip
     mb = sum(b["before"] for b in r["benchmarks"].values()) / len(r["benchmarks"])
     ma = sum(b["after"] for b in r["benchmarks"].values()) / len(r["benchmarks"])
-    rows.append(["macro mean", f"{100 * mb:.1f}", f"{100 * ma:.1f}", f"{100 * (ma - mb):+.1f}", ""])
-    body = table(["benchmark", "before", "after", "change [95% CI]", "paired test"], "lrrll", rows)
+    rows.append(["macro mean", f"{100 * mb:.1f}", f"{100 * ma:.1f}", f"{100 * (ma - mb):+.1f}", "", ""])
+    top = "most common answer: before → after (targets)"
+    header = ["benchmark", "before", "after", "change [95% CI]", "paired test", top]
+    body = table(header, "lrrlll", rows)
     rw = r["reward"]
     return f"""## GRPO on the embedded base model
 
 `python benchmarks/grpo_tiny.py --steps {r["steps"]} --seed {r["seed"]}` (also `make grpo-demo`): GRPO-only
-on the embedded pool from `{r.get("model", "tiny-base")}`, preset `{r.get("preset", "tiny")}` (for `tiny`: G = 8, temperature 1.0, β = 0.04, lr 2e-5,
-completions ≤ 40 tokens, accuracy reward only; one prompt x 8 rollouts per step), then `harness eval`
-of the base and the checkpoint on the six synthetic benchmarks and `harness compare`. Training
-{r["train_seconds"]:.0f} s.
+on the embedded pool from `{r.get("model", "tiny-base")}`, preset `{r.get("preset", "tiny")}` ({r["settings"]}),
+then `harness eval` of the base and the checkpoint on the six synthetic benchmarks and `harness compare`.
+Training {r["train_seconds"]:.0f} s.
 
 Mean reward: first tenth of steps **{rw["first_tenth"]:.3f}**, last tenth **{rw["last_tenth"]:.3f}**.
 

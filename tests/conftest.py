@@ -23,7 +23,11 @@ os.environ.setdefault("HF_DATASETS_OFFLINE", "1")
 os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
 os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
 
-SESSION_DIR = Path(tempfile.mkdtemp(prefix="harness-tests-"))
+# Under pytest-xdist the workers inherit TMPDIR (below), so the base is kept aside for them: every
+# session folder is a sibling under the system's temporary folder, and paths stay short (vLLM's
+# IPC sockets live under TMPDIR, and a Unix socket path is limited to 107 characters).
+_TMP_BASE = os.environ.setdefault("HARNESS_TESTS_TMP_BASE", tempfile.gettempdir())
+SESSION_DIR = Path(tempfile.mkdtemp(prefix="harness-tests-", dir=_TMP_BASE))
 VLLM_TESTS = "tests/lmms/test_vllm_engine.py"
 # The embedded model (Qwen2.5-VL) and the other first-class families vLLM 0.32 loads, each with its
 # own vLLM model class and multimodal processor (README, "Model families").
@@ -42,6 +46,12 @@ CACHES = {
 }
 for _var, _sub in CACHES.items():
     os.environ[_var] = str(SESSION_DIR / _sub)
+# Temporary files too, of this process and of every subprocess a test starts: wandb, for one, makes
+# temporary folders when it is imported and leaves them behind when its process is killed (the
+# resume tests kill runs on purpose).
+(SESSION_DIR / "tmp").mkdir()
+os.environ["TMPDIR"] = str(SESSION_DIR / "tmp")
+tempfile.tempdir = None  # re-read TMPDIR on next use
 atexit.register(shutil.rmtree, SESSION_DIR, ignore_errors=True)
 
 

@@ -36,3 +36,21 @@ def task_metrics(records: pd.DataFrame) -> dict[str, Any]:
         if bench is not None and bench.extra_metrics is not None and scored.size:
             out.update(bench.extra_metrics(records))
     return out
+
+
+def answer_concentration(records: pd.DataFrame) -> dict[str, Any]:
+    """The most common parsed answer of a run's records and its share, next to the most common
+    target's share. A policy that has collapsed towards the answer prior (RL on a model that cannot
+    see well enough: "yes" to every yes/no question, "A" to every choice) shows as a top share well
+    above the targets'. Records without a parsed answer count as the answer "" (no answer)."""
+    if not len(records):
+        return {"n": 0, "top_answer": None, "top_share": None, "target_top_share": None}
+    answers = records["parsed_answer"].fillna("").astype(str).str.strip().str.lower()
+    targets = records["target"].fillna("").astype(str).str.strip().str.lower()
+    counts = answers.value_counts()
+    return {
+        "n": len(records),
+        "top_answer": str(counts.index[0]),
+        "top_share": float(counts.iloc[0] / len(records)),
+        "target_top_share": float(targets.value_counts().iloc[0] / len(records)),
+    }

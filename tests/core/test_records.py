@@ -129,9 +129,9 @@ def test_write_is_atomic_on_validation_error(tmp_path: Path) -> None:
     assert len(read_records(path)) == 1
 
 
-def test_unknown_suffix_and_missing_file() -> None:
+def test_unknown_suffix_and_missing_file(tmp_path: Path) -> None:
     with pytest.raises(ValueError, match=r"parquet or \.jsonl"):
-        write_records([_rec()], Path("/tmp/r.csv"))
+        write_records([_rec()], tmp_path / "r.csv")
     with pytest.raises(FileNotFoundError):
         read_records(Path("/nonexistent/r.parquet"))
 

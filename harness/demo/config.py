@@ -24,12 +24,17 @@ class DemoConfig:
     quick: bool = False
     seeds: tuple[int, ...] = (0, 1, 2)
     pool_items: int = 160
-    bench_items: int = 60
+    # Items evaluated per benchmark; None: all of them (harness.synth.datasets.BENCHMARK_ITEMS, sized
+    # so that each benchmark's paired test detects 5 points).
+    bench_items: int | None = None
+    # The first items of each benchmark scored with PISM and CMAB for the per-tier breakdown (PISM
+    # costs about ten generations an item); the others are reported as untiered.
+    tier_items: int = 200
     pism: PISMConfig = field(default_factory=lambda: PISMConfig(ratios=(0.0, 0.2, 0.4, 0.6, 0.8), k=5))
     grpo_steps: int = 60
     sft_steps: int = 20
 
     @classmethod
     def quick_config(cls, out: Path) -> DemoConfig:
-        return cls(out=out, quick=True, seeds=(0, 1), pool_items=64, bench_items=10,
+        return cls(out=out, quick=True, seeds=(0, 1), pool_items=64, bench_items=10, tier_items=10,
                    pism=PISMConfig(ratios=(0.0, 0.3, 0.6, 0.9), k=2), grpo_steps=3, sft_steps=3)  # fmt: skip

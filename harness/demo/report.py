@@ -31,6 +31,14 @@ def _headline(runs: dict[str, pd.DataFrame]) -> list[str]:
     return lines
 
 
+def _sizes(runs: dict[str, pd.DataFrame]) -> str:
+    """Items per benchmark in the first run ("1000 items each", or each benchmark's count)."""
+    counts = next(iter(runs.values())).groupby("benchmark").size()
+    if counts.nunique() == 1:
+        return f"{counts.iloc[0]} items each"
+    return "items: " + ", ".join(f"{b} {n}" for b, n in counts.items())
+
+
 def _demote(markdown: str) -> str:
     """Headings one level down, to sit inside the report's section."""
     return "\n".join("#" + line if line.startswith("#") else line for line in markdown.splitlines()) + "\n"
@@ -68,7 +76,8 @@ def write_report(
         f"# The study on the embedded default{' (quick)' if cfg.quick else ''}",
         "",
         f"Base model `tiny-base`; training pool `{POOL}` ({len(pool_pism)} items scored); six synthetic "
-        f"benchmarks ({cfg.bench_items} items each); arms × seeds {list(arms)} × {list(cfg.seeds)}.",
+        f"benchmarks ({_sizes(loaded)}; the first {cfg.tier_items} of each tiered by PISM and CMAB); "
+        f"arms × seeds {list(arms)} × {list(cfg.seeds)}.",
         "",
         "## Headline: accuracy per benchmark (points)",
         "",

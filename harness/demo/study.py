@@ -33,7 +33,7 @@ def _log(msg: str) -> None:
 def score(cfg: DemoConfig, model_path: str) -> dict[str, pd.DataFrame]:
     """PISM and CMAB tables of the pool and of each benchmark (resumable runs)."""
     tables: dict[str, pd.DataFrame] = {}
-    for task, limit in [(POOL, cfg.pool_items), *[(t, cfg.bench_items) for t in BENCHMARK_TASKS]]:
+    for task, limit in [(POOL, cfg.pool_items), *[(t, cfg.tier_items) for t in BENCHMARK_TASKS]]:
         pism_dir, cmab_dir = cfg.out / "difficulty" / "pism" / task, cfg.out / "difficulty" / "cmab" / task
         _log(f"PISM {task} ({limit} items)")
         req = ScoreRequest(model_path, "tiny-base", task, pism_dir, cfg.pism, limit=limit, batch_size=8)

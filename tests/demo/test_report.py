@@ -51,7 +51,7 @@ def _tables() -> dict[str, pd.DataFrame]:
 def test_report_has_every_section(tmp_path: Path) -> None:
     names = ["tiny-base", "a-s0", "a-s1", "a-s2", "b-s0", "b-s1", "b-s2"]
     runs = _runs(tmp_path / "eval", names)
-    cfg = DemoConfig(out=tmp_path, quick=True, bench_items=30)
+    cfg = DemoConfig(out=tmp_path, quick=True, bench_items=30, tier_items=30)
     arms = {"a": [tmp_path / "ckpt" / n for n in names[1:4]], "b": [tmp_path / "ckpt" / n for n in names[4:]]}
     report = write_report(cfg, _tables(), arms, runs)
     text = report.read_text()
@@ -67,5 +67,6 @@ def test_report_has_every_section(tmp_path: Path) -> None:
     for picture in ("survival.png", "cmab_hist.png", "forest.png"):
         assert (report.parent / picture).stat().st_size > 0
     assert "| synth_mmstar | hard |" in text and "Cohen's κ" in text
+    assert "(30 items each; the first 30 of each tiered by PISM and CMAB)" in text
     seeds = pd.read_csv(report.parent / "seeds.csv")
     assert set(seeds.arm) == {"b"} and seeds.p.notna().all()

@@ -1,12 +1,14 @@
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from pathlib import Path
 
 import datasets
 import pytest
 
 from harness.core.paths import tasks_dir
+from harness.stats.power import mde_paired
 from harness.synth.datasets import BENCHMARK_SUITES, SUITES, SuiteSpec, build_suite, generate_rows
 from harness.synth.scene import Scene
 from harness.synth.solver import solve
@@ -66,6 +68,17 @@ def test_suite_sizes_formats_and_clusters(suites: dict[str, datasets.Dataset]) -
     # Difficulty varies within every benchmark.
     for name in BENCHMARK_SUITES:
         assert set(suites[name]["difficulty"]) == {0, 1, 2}, name
+
+
+def test_benchmarks_detect_five_points_and_keep_their_first_items(
+    suites: dict[str, datasets.Dataset],
+) -> None:
+    for name in BENCHMARK_SUITES:
+        # The size's reason (harness.synth.datasets): 80% power for 5 points at 30% discordant items.
+        assert mde_paired(len(suites[name]), 0.3) <= 0.05, name
+        # A larger benchmark only appends items: results on the earlier 240 stay comparable.
+        head = generate_rows(replace(SUITES[name], n=24))["content_hash"]
+        assert suites[name]["content_hash"][: len(head)] == head, name
 
 
 def test_only_the_training_scenes_vary_their_background(suites: dict[str, datasets.Dataset]) -> None:

@@ -60,7 +60,7 @@ BENCHMARK_SUITES = tuple(BENCHMARKS)
 # Items per synthetic benchmark: enough that a paired comparison of two checkpoints detects a 5-point
 # change with 80% power (MDE <= 5 points) when they disagree on up to 30% of the items
 # (`harness power --effect 0.05 --discordance 0.3`: 975). GRPO checkpoints of the embedded model
-# disagree with it on 10-35% of the items (48% for one that collapsed); at the earlier 240 items the
+# disagree with it on 9-36% of the items (48% for one that collapsed); at the earlier 240 items the
 # MDE was 5.4-11 points. The first 240 items are the earlier benchmarks' own (each unit is seeded
 # on its own), and the pool and pretrain suites, which exclude the benchmarks' items, are unchanged.
 BENCHMARK_ITEMS = 1000

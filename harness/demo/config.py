@@ -16,6 +16,12 @@ ARMS = {  # name: (paradigm, grpo subset, sft subset)
     "grpo-random": ("grpo_only", "random:mid+hard", None),
     "sft-mid-grpo-hard": ("sft_grpo", "hard", "mid"),
 }
+# The study's two questions, each as (reference arm, arm): does training on the difficult part of the
+# pool beat a random subset of the same size, and does SFT before GRPO beat GRPO alone.
+CONTRASTS = {
+    "difficulty selection": ("grpo-random", "grpo-mid-hard"),
+    "paradigm": ("grpo-mid-hard", "sft-mid-grpo-hard"),
+}
 
 
 @dataclass

@@ -13,6 +13,8 @@ from harness.difficulty.cmab import CMABConfig
 from harness.difficulty.plots import plot_cmab, plot_pism
 from harness.report.compare import CompareConfig, compare_runs, load_runs
 from harness.report.compare_render import to_markdown, write_all
+from harness.report.contrasts import Contrast, contrast_table
+from harness.report.contrasts import to_markdown as contrasts_markdown
 from harness.report.leaderboard import entry_from_records, render
 from harness.report.seeds import seed_table
 from harness.report.seeds import to_markdown as seeds_markdown
@@ -50,7 +52,7 @@ def write_report(
     checkpoints: dict[str, list[Path]],
     runs: dict[str, Path],
 ) -> Path:
-    from harness.demo.config import BENCHMARK_TASKS, POOL
+    from harness.demo.config import BENCHMARK_TASKS, CONTRASTS, POOL
 
     out = cfg.out / "report"
     out.mkdir(parents=True, exist_ok=True)
@@ -65,6 +67,9 @@ def write_report(
     arms = {arm: [p.name for p in paths] for arm, paths in checkpoints.items()}
     seeds = seed_table(arms, loaded)
     seeds.to_csv(out / "seeds.csv", index=False, float_format="%.6g")
+    contrasts = contrast_table([Contrast(name, ref, arm) for name, (ref, arm) in CONTRASTS.items()],
+                               arms, loaded, n_resamples=ccfg.n_resamples)  # fmt: skip
+    contrasts.to_csv(out / "contrasts.csv", index=False, float_format="%.6g")
     pool_pism, pool_cmab = tables[f"pism:{POOL}"], tables[f"cmab:{POOL}"]
     plot_pism(pool_pism, cfg.pism, out)
     plot_cmab(pool_cmab, CMABConfig(), out)
@@ -83,6 +88,16 @@ def write_report(
         "",
         *_headline(loaded),
         "",
+        "## The study's contrasts",
+        "",
+        "Each contrast is told twice. Seed level: the arms' per-seed scores (Welch t); a new seed is "
+        "a new draw of the recipe, so only this level speaks about the recipe, and with "
+        f"{len(cfg.seeds)} seeds an arm its intervals are wide. Item level: each item's score "
+        "averaged over an arm's seeds, paired over items; it says whether these checkpoints answer "
+        "these items differently, not whether another seed would. Each row's reading says which "
+        "the data support. Points, arm − reference.",
+        "",
+        contrasts_markdown(contrasts),
         "## Training pool tiers (PISM) and agreement with CMAB",
         "",
         "PISM tiers: " + ", ".join(f"{t} {n}" for t, n in tiers.items()),

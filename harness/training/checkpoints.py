@@ -116,7 +116,14 @@ def write_log(
     out: Path, settings: dict[str, Any], stage: Stage, history: list[dict[str, Any]], resumed_from: str | None
 ) -> None:
     """The stage's log, written last: its presence says the final model is complete."""
-    payload = {"settings": settings, "config": stage.to_dict(), "resumed_from": resumed_from, "log": history}
+    config = stage.to_dict()
+    # Places inside `out` are written relative to it, so that a log reads the same wherever the
+    # model was trained (the shipped base model's log named the scratch folder it was built in).
+    for key in ("output_dir", "logging_dir"):
+        place = config["trl"].get(key)
+        if isinstance(place, str) and Path(place).is_relative_to(out):
+            config["trl"][key] = str(Path(place).relative_to(out))
+    payload = {"settings": settings, "config": config, "resumed_from": resumed_from, "log": history}
     atomic_write_json(out / LOG_FILE, payload, default=str)
 
 

@@ -12,6 +12,7 @@ import pytest
 
 from harness.core.records import write_records
 from harness.demo import BENCHMARK_TASKS, POOL, DemoConfig
+from harness.demo.config import ARMS, CONTRASTS
 from harness.demo.report import write_report
 
 TIERS = ["easy", "medium", "hard", "unsolved"]
@@ -49,16 +50,18 @@ def _tables() -> dict[str, pd.DataFrame]:
 
 @pytest.mark.slow  # 8-10 s: in `make test`, kept out of the edit loop (`make test-fast`)
 def test_report_has_every_section(tmp_path: Path) -> None:
-    names = ["tiny-base", "a-s0", "a-s1", "a-s2", "b-s0", "b-s1", "b-s2"]
+    arms = {arm: [tmp_path / "ckpt" / f"{arm}-s{s}" for s in range(3)] for arm in ARMS}
+    names = ["tiny-base", *(p.name for paths in arms.values() for p in paths)]
     runs = _runs(tmp_path / "eval", names)
     cfg = DemoConfig(out=tmp_path, quick=True, bench_items=30, tier_items=30)
-    arms = {"a": [tmp_path / "ckpt" / n for n in names[1:4]], "b": [tmp_path / "ckpt" / n for n in names[4:]]}
     report = write_report(cfg, _tables(), arms, runs)
     text = report.read_text()
     for heading in (
         "Headline",
         "Training pool tiers",
         "Seed-level",
+        "The study's contrasts",
+        *(f"### {name}: {arm} − {ref}" for name, (ref, arm) in CONTRASTS.items()),
         "forest plot",
         "Leaderboard",
         "interaction",
@@ -69,4 +72,6 @@ def test_report_has_every_section(tmp_path: Path) -> None:
     assert "| synth_mmstar | hard |" in text and "Cohen's κ" in text
     assert "(30 items each; the first 30 of each tiered by PISM and CMAB)" in text
     seeds = pd.read_csv(report.parent / "seeds.csv")
-    assert set(seeds.arm) == {"b"} and seeds.p.notna().all()
+    assert set(seeds.arm) == set(list(ARMS)[1:]) and seeds.p.notna().all()
+    contrasts = pd.read_csv(report.parent / "contrasts.csv")
+    assert set(contrasts.contrast) == set(CONTRASTS) and contrasts.reading.notna().all()

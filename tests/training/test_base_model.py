@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
@@ -17,6 +18,9 @@ def test_training_is_deterministic(tmp_path: Path) -> None:
     a = build_base_model(tmp_path / "a", seed=0, overrides=few, limit=24)
     b = build_base_model(tmp_path / "b", seed=0, overrides=few, limit=24)
     assert (a / "model.safetensors").read_bytes() == (b / "model.safetensors").read_bytes()
+    # The log does not name the folder it was trained in (the shipped one named a scratch folder).
+    logs = [json.loads((m / "train_log.json").read_text())["config"] for m in (a, b)]
+    assert logs[0] == logs[1] and logs[0]["trl"]["output_dir"] == "_trainer"
     c = build_base_model(tmp_path / "c", seed=1, overrides=few, limit=24)
     assert weights_hash(c) != weights_hash(a)
 

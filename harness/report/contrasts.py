@@ -27,9 +27,9 @@ import pandas as pd
 from harness.report.seeds import arm_scores
 from harness.stats import compare, holm, paired_bootstrap, seed_level
 from harness.stats.align import align
+from harness.stats.effects import MIN_SEEDS
 
 MACRO = "macro"
-_MIN_SEEDS = 3  # harness.stats.seed_level: fewer seeds cannot estimate the seed-to-seed variance
 
 
 @dataclass(frozen=True)
@@ -43,7 +43,7 @@ class Contrast:
 
 def _seed_cells(ref: np.ndarray, arm: np.ndarray, level: float) -> dict[str, Any]:
     cells: dict[str, Any] = {"seed_sd_ref": _sd(ref), "seed_sd_arm": _sd(arm)}
-    if min(len(ref), len(arm)) < _MIN_SEEDS:
+    if min(len(ref), len(arm)) < MIN_SEEDS:
         return cells | {"seed_delta": arm.mean() - ref.mean(), "seed_low": math.nan,
                         "seed_high": math.nan, "seed_p": math.nan}  # fmt: skip
     res = seed_level(ref, arm, level)
@@ -166,7 +166,7 @@ def reading(row: dict[str, Any], alpha: float = 0.05) -> str:
                 f"({_pts(row['seed_delta'])} [{_pts(row['seed_low'])}, {_pts(row['seed_high'])}])")  # fmt: skip
     if not seed_tested:
         shown = "these checkpoints differ on these items" if item_sig else "no item-level difference"
-        return f"{shown}; fewer than {_MIN_SEEDS} seeds an arm, so nothing about the recipe"
+        return f"{shown}; fewer than {MIN_SEEDS} seeds an arm, so nothing about the recipe"
     bound = 100 * max(abs(row["seed_low"]), abs(row["seed_high"]))
     if item_sig:
         return (f"these checkpoints differ on these items ({_pts(row['item_delta'])}), but not beyond "

@@ -12,6 +12,7 @@ from typing import Any
 import pandas as pd
 
 from harness.stats import seed_level
+from harness.stats.effects import MIN_SEEDS
 
 
 def arm_scores(runs: dict[str, pd.DataFrame]) -> pd.DataFrame:
@@ -45,7 +46,7 @@ def seed_table(
                    "mean_arm": b.mean(), "sd_arm": b.std(ddof=1) if len(b) > 1 else math.nan,
                    "delta": b.mean() - a.mean(), "low": math.nan, "high": math.nan, "p": math.nan,
                    "note": ""}  # fmt: skip
-            if min(len(a), len(b)) >= 3:
+            if min(len(a), len(b)) >= MIN_SEEDS:
                 res = seed_level(a, b, level)
                 row.update(low=res.ci_low, high=res.ci_high, p=res.p_value)
             else:

@@ -18,6 +18,9 @@ from harness.stats import _resample as rs
 from harness.stats._checks import as_pair, check_level, check_resamples, check_units, discordant, is_binary
 from harness.stats.paired import PairedResult, compare
 
+# Fewer seeds an arm cannot estimate the seed-to-seed variance a seed-level test needs.
+MIN_SEEDS = 3
+
 
 @dataclass(frozen=True)
 class InteractionResult:
@@ -105,7 +108,7 @@ def seed_level(scores_a: Any, scores_b: Any, level: float = 0.95) -> SeedLevelRe
     a, b = (np.asarray(s, dtype=np.float64) for s in (scores_a, scores_b))
     level = check_level(level)
     for name, s in (("a", a), ("b", b)):
-        if s.ndim != 1 or s.shape[0] < 3:
+        if s.ndim != 1 or s.shape[0] < MIN_SEEDS:
             raise ValueError(
                 f"seed_level needs at least 3 seeds per arm, arm {name} has {s.size}: "
                 "with fewer, the seed-to-seed variance cannot be estimated and no test is usable"

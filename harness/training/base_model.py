@@ -25,6 +25,7 @@ from harness.synth.suite import PROMPT_SUFFIX
 from harness.training.config import stage
 from harness.training.data import ITEM_FEATURES, sft_dataset, target_text
 from harness.training.sft import sft_train
+from harness.training.vision_pretrain import VisionPretrainConfig, pretrain_vision
 
 # lr 5e-4 with the vision tower frozen at its random initialisation (the merger and the language
 # model train). Measured on colour questions alone (300 steps): frozen 81% correct, trained 45%;
@@ -53,9 +54,12 @@ def build_base_model(
     overrides: dict[str, Any] | None = None,
     limit: int | None = None,
     arch: TinyVLMConfig | None = None,
+    vision: VisionPretrainConfig | None = None,
 ) -> Path:
     """Train the base model into `out` (model, processor, train_log.json); `overrides` are SFT
-    fields over the `tiny-base` preset."""
+    fields over the `tiny-base` preset. With `vision`, the vision tower is first pretrained on
+    perception targets (harness.training.vision_pretrain; its log is `vision_pretrain.json`), else
+    it stays at its random initialisation, as in the shipped model."""
     out = Path(out)
     data = datasets.load_dataset("parquet", data_files=str(build_suite("pretrain")), split="train")
     if limit is not None:
@@ -64,8 +68,12 @@ def build_base_model(
     corpus += [target_text(a, r) for a, r in zip(data["answer"], data["rationale"], strict=True)]
     init = out.with_name(out.name + ".init")
     build_tiny_vlm(init, replace(arch or BASE_ARCH, seed=seed), corpus)
+    if vision is not None:
+        pretrain_vision(init, replace(vision, seed=seed))
     sft = stage("sft", BASE_PRESET, out, seed, "cpu", overrides=overrides)
     sft_train(init, sft_dataset(_items(data), "", sft.extras.target_format), out, sft)
+    if vision is not None:
+        shutil.copy(init / "vision_pretrain.json", out / "vision_pretrain.json")
     shutil.rmtree(init)
     shutil.rmtree(out / "_trainer", ignore_errors=True)  # checkpoints: not part of the shipped model
     return out
@@ -94,6 +102,8 @@ def main() -> None:
     parser.add_argument("--lr", type=float)
     parser.add_argument("--batch-size", type=int)
     parser.add_argument("--limit", type=int, default=None, help="train on the first N items only")
+    parser.add_argument("--vision-pretrain", action="store_true",
+                        help="pretrain the vision tower on perception targets first (not the shipped model)")  # fmt: skip
     parser.add_argument("--vision-lr-scale", type=float,
                         help="train the vision tower too, at this fraction of the learning rate (default: frozen)")  # fmt: skip
     args = parser.parse_args()
@@ -104,7 +114,8 @@ def main() -> None:
     }
     if args.vision_lr_scale is not None:
         overrides |= {"freeze_vision_tower": False, "vision_lr_scale": args.vision_lr_scale}
-    print(build_base_model(args.out, args.seed, overrides, args.limit))
+    vision = VisionPretrainConfig() if args.vision_pretrain else None
+    print(build_base_model(args.out, args.seed, overrides, args.limit, vision=vision))
 
 
 if __name__ == "__main__":

@@ -8,20 +8,24 @@ import pytest
 from harness.models.loader import weights_hash
 from harness.synth.models import EMBEDDED_MODELS, ensure_embedded_model
 from harness.training.base_model import build_base_model
+from harness.training.vision_pretrain import VisionPretrainConfig
 
 pytestmark = pytest.mark.slow
 
 
 def test_training_is_deterministic(tmp_path: Path) -> None:
-    """A few SFT steps from the same seed, twice, give byte-identical weights; another seed differs."""
+    """A few perception and SFT steps from the same seed, twice, give byte-identical weights and
+    logs; another seed differs."""
     few = {"max_steps": 3, "per_device_train_batch_size": 4, "logging_steps": 1}
-    a = build_base_model(tmp_path / "a", seed=0, overrides=few, limit=24)
-    b = build_base_model(tmp_path / "b", seed=0, overrides=few, limit=24)
+    vision = VisionPretrainConfig(figures=64, held_out=16, epochs=1, batch_size=32)
+    a = build_base_model(tmp_path / "a", seed=0, overrides=few, limit=24, vision=vision)
+    b = build_base_model(tmp_path / "b", seed=0, overrides=few, limit=24, vision=vision)
     assert (a / "model.safetensors").read_bytes() == (b / "model.safetensors").read_bytes()
+    assert (a / "vision_pretrain.json").read_bytes() == (b / "vision_pretrain.json").read_bytes()
     # The log does not name the folder it was trained in (the shipped one named a scratch folder).
     logs = [json.loads((m / "train_log.json").read_text())["config"] for m in (a, b)]
     assert logs[0] == logs[1] and logs[0]["trl"]["output_dir"] == "_trainer"
-    c = build_base_model(tmp_path / "c", seed=1, overrides=few, limit=24)
+    c = build_base_model(tmp_path / "c", seed=1, overrides=few, limit=24, vision=vision)
     assert weights_hash(c) != weights_hash(a)
 
 

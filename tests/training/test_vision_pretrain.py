@@ -60,8 +60,8 @@ def test_a_blank_figure_has_no_targets_on_any_background() -> None:
 
 
 def test_figures_are_seeded_and_varied() -> None:
-    a, ta = draw_figures(12, seed=3, backgrounds=("white", "black"), text_share=0.5)
-    b, tb = draw_figures(12, seed=3, backgrounds=("white", "black"), text_share=0.5)
+    a, ta = draw_figures(12, seed=3, backgrounds=("white", "black"))
+    b, tb = draw_figures(12, seed=3, backgrounds=("white", "black"))
     assert np.array_equal(a, b) and all(np.array_equal(ta[k], tb[k]) for k in ta)
     assert len({im.tobytes() for im in a}) == 12
     assert (ta["chars"] > 0).any() and (ta["count"] > 0).any()

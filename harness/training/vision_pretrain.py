@@ -49,6 +49,8 @@ COLOR_NAMES = tuple(COLORS)
 # 135 apart, and text's anti-aliased edges fall outside.
 COLOR_TOLERANCE = 60
 MIN_COLOR_PIXELS = 8
+SIZE_UNIT = 56  # pixels: sizes are regressed as side / SIZE_UNIT
+COUNT_CLASSES = 4  # shapes centred in a cell: 0, 1, 2, 3 or more
 
 
 @dataclass(frozen=True)
@@ -85,8 +87,8 @@ def cell_targets(scene: Scene, pixels: np.ndarray) -> dict[str, np.ndarray]:
         cell = _cell((x0 + x1) / 2, (y0 + y1) / 2)
         kinds[cell, KINDS.index(obj.shape)] = 1
         if obj.text is None:
-            count[cell] = min(count[cell] + 1, 3)
-            size[cell] = max(size[cell], (x1 - x0) / 56)
+            count[cell] = min(count[cell] + 1, COUNT_CLASSES - 1)
+            size[cell] = max(size[cell], (x1 - x0) / SIZE_UNIT)
             continue
         f = font(y1 - y0)
         for i, ch in enumerate(obj.text):
@@ -133,7 +135,7 @@ class PerceptionHead(torch.nn.Module):
 
     def __init__(self, width: int) -> None:
         super().__init__()
-        self.sizes = {"colors": len(COLOR_NAMES), "kinds": len(KINDS), "count": 4, "size": 1,
+        self.sizes = {"colors": len(COLOR_NAMES), "kinds": len(KINDS), "count": COUNT_CLASSES, "size": 1,
                       "chars": SLOTS * (1 + len(CHARS))}  # fmt: skip
         self.linear = torch.nn.Linear(width, sum(self.sizes.values()))
 
@@ -150,7 +152,7 @@ def losses(pred: dict[str, torch.Tensor], target: dict[str, torch.Tensor]) -> di
     return {
         "colors": bce(pred["colors"], target["colors"]),
         "kinds": bce(pred["kinds"], target["kinds"]),
-        "count": ce(pred["count"].reshape(-1, 4), target["count"].reshape(-1)),
+        "count": ce(pred["count"].reshape(-1, COUNT_CLASSES), target["count"].reshape(-1)),
         "size": torch.nn.functional.mse_loss(pred["size"], target["size"]) * 10,
         "chars": ce(pred["chars"].reshape(-1, 1 + len(CHARS)), target["chars"].reshape(-1)),
     }
@@ -164,7 +166,7 @@ def scores(pred: dict[str, torch.Tensor], target: dict[str, torch.Tensor]) -> di
         "colors_exact": float(((pred["colors"] > 0) == (target["colors"] > 0.5)).all(-1).float().mean()),
         "kinds_exact": float(((pred["kinds"] > 0) == (target["kinds"] > 0.5)).all(-1).float().mean()),
         "count_accuracy": float((pred["count"].argmax(-1) == target["count"]).float().mean()),
-        "size_error_px": float((pred["size"] - target["size"]).abs().mean() * 56),
+        "size_error_px": float((pred["size"] - target["size"]).abs().mean() * SIZE_UNIT),
         "char_accuracy": float((pred["chars"].argmax(-1) == target["chars"])[written].float().mean()),
         "char_slots_empty_right": float((pred["chars"].argmax(-1) == 0)[~written].float().mean()),
     }

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import json
+from dataclasses import asdict
 from pathlib import Path
 
 import pytest
@@ -34,3 +35,10 @@ def test_shipped_base_model_is_small_and_loads() -> None:
     path = ensure_embedded_model("tiny-base")
     assert (path / "model.safetensors").stat().st_size < 20 * 2**20  # issue 21: under ~50 MB
     assert (path / "train_log.json").exists()
+
+
+def test_shipped_base_model_has_the_default_perception_pretraining() -> None:
+    """The shipped weights are what `python -m harness.training.base_model` builds today: its tower
+    was pretrained with the default settings (a changed default without a rebuild fails here)."""
+    log = json.loads((ensure_embedded_model("tiny-base") / "vision_pretrain.json").read_text())
+    assert log["settings"] == json.loads(json.dumps(asdict(VisionPretrainConfig())))

@@ -18,8 +18,10 @@ from harness.training.pipeline import TrainRequest, run
 
 pytestmark = pytest.mark.slow
 TIERS = ["easy", "medium", "hard", "unsolved"]
-# Both rewards, so a two-step run sees reward differences within a group (and so a gradient).
-GRPO = {"max_steps": 2, "per_device_train_batch_size": 4, "num_generations": 4, "max_completion_length": 24,
+# Both rewards, and room for a whole answer (tiny-base's run 20-30 tokens; at 24 every completion of
+# a step can be cut short alike), so a two-step run sees reward differences within a group (and so a
+# gradient).
+GRPO = {"max_steps": 2, "per_device_train_batch_size": 4, "num_generations": 4, "max_completion_length": 32,
         "rewards": ["accuracy", "format"]}  # fmt: skip
 SFT = {"max_steps": 2, "per_device_train_batch_size": 4, "num_train_epochs": 1}
 
@@ -74,7 +76,9 @@ def test_grpo_only(tmp_path: Path, table: Path) -> None:
     assert len(json.loads((out / "selection_grpo.json").read_text())["item_ids"]) == grpo["size"]
     log = json.loads((out / "train_log.json").read_text())["log"]
     assert any("reward" in step for step in log) and (out / "reward.png").exists()
-    # Training moved the weights; same seed, same weights; another seed, other weights.
+    # Training moved the weights; same seed, same weights; another seed, other weights. Without a
+    # group whose rewards differ there is no gradient to move them: then the settings above are wrong.
+    assert any(step.get("reward_std", 0) > 0 for step in log), "no group with differing rewards"
     assert _weights(out) != _weights(Path(_base()))
     again = run(_request(tmp_path / "b", table, "grpo_only"))
     assert _weights(again) == _weights(out)

@@ -3,8 +3,8 @@
 
     python -m harness.training.base_model --out DIR [--seed 0]
 
-regenerates the shipped weights byte for byte (same seed, same library versions, CPU,
-OMP_NUM_THREADS=1): the vision tower is first pretrained on perception targets
+regenerates the shipped weights byte for byte (same seed, same library versions, the same kind of
+CPU, OMP_NUM_THREADS=1; another CPU generation sums floats in another order): the vision tower is first pretrained on perception targets
 (harness.training.vision_pretrain), then frozen while SFT trains the merger and the language model.
 The model answers in the <think>...</think><answer>...</answer> format that GRPO's reward later
 checks, and lands mid-range on the six synthetic benchmarks, so that difficulty tiers and GRPO have
@@ -38,8 +38,8 @@ from harness.training.vision_pretrain import VisionPretrainConfig, pretrain_visi
 # lift it above chance on letter and yes/no formats; a larger or more varied training set, a higher
 # rate, or training the tower at 0.1-0.3x the rate did not (BENCHMARKS.md).
 # Pretraining the tower on perception targets first (harness.training.vision_pretrain) lifts the
-# macro from 36.7 (tower left at random) to 41.0 (counts and sizes, not reading), and gives GRPO
-# something to sharpen: the shipped model is built that way.
+# macro from 36.7 (tower left at random) to 41.0-42.1 (two builds; counts and sizes, not reading):
+# the shipped model is built that way.
 BASE_PRESET = "tiny-base"  # harness/training/presets/tiny-base.yaml
 # Qwen's own initialisation scale: the wide 0.2 of `tiny-random` (chosen for varied untrained
 # output) makes the vision path too noisy to learn from.

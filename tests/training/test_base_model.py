@@ -8,7 +8,7 @@ import pytest
 
 from harness.models.loader import weights_hash
 from harness.synth.models import EMBEDDED_MODELS, ensure_embedded_model
-from harness.training.base_model import build_base_model
+from harness.training.base_model import BASE_VISION, build_base_model
 from harness.training.vision_pretrain import VisionPretrainConfig
 
 pytestmark = pytest.mark.slow
@@ -39,6 +39,6 @@ def test_shipped_base_model_is_small_and_loads() -> None:
 
 def test_shipped_base_model_has_the_default_perception_pretraining() -> None:
     """The shipped weights are what `python -m harness.training.base_model` builds today: its tower
-    was pretrained with the default settings (a changed default without a rebuild fails here)."""
+    was pretrained with the recipe's settings (a changed default without a rebuild fails here)."""
     log = json.loads((ensure_embedded_model("tiny-base") / "vision_pretrain.json").read_text())
-    assert log["settings"] == json.loads(json.dumps(asdict(VisionPretrainConfig())))
+    assert log["settings"] == json.loads(json.dumps(asdict(BASE_VISION)))

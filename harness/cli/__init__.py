@@ -238,14 +238,21 @@ def demo_cmd(
     out: Annotated[
         Path | None, typer.Option(help="Output folder (default runs/demo or runs/demo-quick).")
     ] = None,
+    workers: Annotated[
+        int | None,
+        typer.Option(min=1, help="Jobs side by side, one process each (default: one per core, at most 8)."),
+    ] = None,
 ) -> None:
     """The paper's study end to end on the embedded default: score, select, train, evaluate, report.
     Re-running continues an interrupted demo."""
+    from dataclasses import replace
+
     from harness.demo import DemoConfig, run_demo
 
     folder = out or Path("runs/demo-quick" if quick else "runs/demo")
+    cfg = DemoConfig.quick_config(folder) if quick else DemoConfig(out=folder)
     with errors_handled("demo"):
-        report = run_demo(DemoConfig.quick_config(folder) if quick else DemoConfig(out=folder))
+        report = run_demo(cfg if workers is None else replace(cfg, workers=workers))
     console.print(report.read_text())
     console.print(f"report: {report}")
 

@@ -1,2 +1,2 @@
-"""The bottom layer: the per-item record, the difficulty-table schema, shared constants, paths and
-image decoding. It imports nothing else from the harness (docs/architecture.md)."""
+"""The bottom layer: the per-item record, the difficulty-table schema, shared constants, paths,
+image decoding and the runner of independent jobs. It imports nothing else from the harness (docs/architecture.md)."""

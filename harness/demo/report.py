@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -39,6 +40,24 @@ def _sizes(runs: dict[str, pd.DataFrame]) -> str:
     if counts.nunique() == 1:
         return f"{counts.iloc[0]} items each"
     return "items: " + ", ".join(f"{b} {n}" for b, n in counts.items())
+
+
+def _subsets(checkpoints: dict[str, list[Path]]) -> list[str]:
+    """Each arm's training subsets, per stage, from its checkpoints' `selection_*.json`: how many
+    items each stage saw, and from which tiers (a small tier makes a stage a small experiment)."""
+    lines = ["| arm | stage | subset | items per seed | tiers (first seed) |", "|---|---|---|--:|---|"]
+    for arm, paths in checkpoints.items():
+        for stage in ("sft", "grpo"):
+            found = [
+                json.loads(f.read_text()) for p in paths if (f := p / f"selection_{stage}.json").exists()
+            ]
+            if found:
+                sizes = sorted({sel["size"] for sel in found})
+                tiers = ", ".join(f"{t} {n}" for t, n in found[0]["counts"].items())
+                lines.append(
+                    f"| {arm} | {stage} | `{found[0]['policy']}` | {'/'.join(map(str, sizes))} | {tiers} |"
+                )
+    return lines if len(lines) > 2 else []
 
 
 def _demote(markdown: str) -> str:
@@ -87,6 +106,13 @@ def write_report(
         "## Headline: accuracy per benchmark (points)",
         "",
         *_headline(loaded),
+        "",
+        "## What each arm trained on",
+        "",
+        f"GRPO {cfg.grpo_steps} steps, SFT {cfg.sft_steps} steps (preset `tiny`); subsets from the "
+        "pool's PISM tiers, the random arm size-matched to mid+hard.",
+        "",
+        *_subsets(checkpoints),
         "",
         "## The study's contrasts",
         "",

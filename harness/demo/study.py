@@ -7,8 +7,11 @@
    (report.md): per-benchmark and per-tier paired tests, seed-level arm comparison, forest plot,
    PISM survival curve, CMAB ρ̄ histogram, PISM/CMAB tier agreement, and a leaderboard.
 
-Every step writes its results as it goes and is skipped or resumed when the demo runs again, so an
-interrupted demo continues where it stopped. `quick` shrinks every step to a few minutes of CPU.
+The steps are independent jobs (`plan`), run side by side on `workers` processes, one per core
+(harness.core.jobs): training waits only for the pool's tiers, a checkpoint's evaluation only for
+its training. Every job writes its results as it goes and is skipped or resumed when the demo runs
+again, so an interrupted demo continues where it stopped. `quick` shrinks every step to a few
+minutes of CPU.
 """
 
 from __future__ import annotations
@@ -19,6 +22,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from harness.core.jobs import Job, run_jobs
 from harness.demo.config import ARMS, BENCHMARK_TASKS, POOL, DemoConfig
 from harness.difficulty.cmab import CMABConfig
 from harness.difficulty.cmab_runner import CMABRequest, CMABRun
@@ -30,60 +34,67 @@ def _log(msg: str) -> None:
     print(f"[demo {time.strftime('%H:%M:%S')}] {msg}", flush=True)
 
 
-def score(cfg: DemoConfig, model_path: str) -> dict[str, pd.DataFrame]:
-    """PISM and CMAB tables of the pool and of each benchmark (resumable runs)."""
-    tables: dict[str, pd.DataFrame] = {}
-    for task, limit in [(POOL, cfg.pool_items), *[(t, cfg.tier_items) for t in BENCHMARK_TASKS]]:
-        pism_dir, cmab_dir = cfg.out / "difficulty" / "pism" / task, cfg.out / "difficulty" / "cmab" / task
-        _log(f"PISM {task} ({limit} items)")
-        req = ScoreRequest(model_path, "tiny-base", task, pism_dir, cfg.pism, limit=limit, batch_size=8)
-        tables[f"pism:{task}"] = PISMRun(req).run()
-        _log(f"CMAB {task} ({limit} items)")
-        creq = CMABRequest(model_path, "tiny-base", task, cmab_dir, CMABConfig(), limit=limit)
-        tables[f"cmab:{task}"] = CMABRun(creq).run()
-    return tables
+def score_task(cfg: DemoConfig, model_path: str, task: str) -> dict[str, pd.DataFrame]:
+    """PISM and CMAB tables of one task (resumable runs): the pool's `pool_items`, a benchmark's
+    first `tier_items`."""
+    limit = cfg.pool_items if task == POOL else cfg.tier_items
+    pism_dir, cmab_dir = cfg.out / "difficulty" / "pism" / task, cfg.out / "difficulty" / "cmab" / task
+    req = ScoreRequest(model_path, "tiny-base", task, pism_dir, cfg.pism, limit=limit, batch_size=8)
+    creq = CMABRequest(model_path, "tiny-base", task, cmab_dir, CMABConfig(), limit=limit)
+    return {f"pism:{task}": PISMRun(req).run(), f"cmab:{task}": CMABRun(creq).run()}
 
 
-def train(cfg: DemoConfig, model_path: str) -> dict[str, list[Path]]:
-    """Every arm × seed; a checkpoint with a manifest is done and is not trained again."""
+def checkpoint_dir(cfg: DemoConfig, arm: str, seed: int) -> Path:
+    return cfg.out / "checkpoints" / f"{arm}-s{seed}"
+
+
+def train_arm(cfg: DemoConfig, model_path: str, arm: str, seed: int) -> Path:
+    """One arm × seed on the pool's PISM tiers; a checkpoint with a manifest is done and is kept."""
     from harness.training.pipeline import TrainRequest, run
 
-    table = cfg.out / "difficulty" / "pism" / POOL / "difficulty.parquet"
+    target = checkpoint_dir(cfg, arm, seed)
+    if (target / "manifest.json").exists():
+        return target
+    paradigm, grpo_subset, sft_subset = ARMS[arm]
     grpo = {"max_steps": cfg.grpo_steps}
-    sft = {"max_steps": cfg.sft_steps}
     if cfg.quick:
         grpo |= {"max_completion_length": 24}
-    out: dict[str, list[Path]] = {}
-    for arm, (paradigm, grpo_subset, sft_subset) in ARMS.items():
-        for seed in cfg.seeds:
-            target = cfg.out / "checkpoints" / f"{arm}-s{seed}"
-            out.setdefault(arm, []).append(target)
-            if (target / "manifest.json").exists():
-                continue
-            _log(f"train {arm} seed {seed}")
-            run(TrainRequest(paradigm=paradigm, base=model_path, items=POOL, out=target, grpo_subset=grpo_subset,
-                             sft_subset=sft_subset, difficulty=table, seed=seed, grpo_overrides=grpo,
-                             sft_overrides=sft))  # fmt: skip
-    return out
+    run(TrainRequest(paradigm=paradigm, base=model_path, items=POOL, out=target, grpo_subset=grpo_subset,
+                     sft_subset=sft_subset, difficulty=cfg.out / "difficulty" / "pism" / POOL / "difficulty.parquet",
+                     seed=seed, grpo_overrides=grpo, sft_overrides={"max_steps": cfg.sft_steps}))  # fmt: skip
+    return target
 
 
-def evaluate(cfg: DemoConfig, models: dict[str, str]) -> dict[str, Path]:
-    """harness eval of each model on the six benchmarks (skipped when its summaries exist)."""
+def evaluate_model(cfg: DemoConfig, label: str, path: str) -> Path:
+    """harness eval of one model on the six benchmarks (skipped when its summaries exist)."""
     from harness.evaluation.runner import EvalConfig
     from harness.evaluation.runner import evaluate as run_eval
     from harness.models.loader import model_identity
 
-    runs = {}
-    for label, path in models.items():
-        folder = cfg.out / "eval" / label
-        runs[label] = folder
-        if all((folder / t / "summary.json").exists() for t in BENCHMARK_TASKS):
-            continue
-        _log(f"evaluate {label}")
+    folder = cfg.out / "eval" / label
+    if not all((folder / t / "summary.json").exists() for t in BENCHMARK_TASKS):
         ecfg = EvalConfig(model=path, tasks=list(DEFAULT_TASKS), out=cfg.out / "eval", label=label,
                           batch_size=8, limit=cfg.bench_items)  # fmt: skip
         run_eval(ecfg, path, model_identity(path, name=label), quiet=True)
-    return runs
+    return folder
+
+
+def plan(cfg: DemoConfig, model_path: str) -> list[Job]:
+    """The study as jobs, in the order they should start when several are ready: the pool's tiers
+    first (training waits for them), then training and each checkpoint's evaluation, and the
+    benchmarks' tiers (needed only by the report) last, to fill the cores at the end."""
+    jobs = [Job(f"score {POOL}", score_task, (cfg, model_path, POOL)),
+            Job("evaluate tiny-base", evaluate_model, (cfg, "tiny-base", model_path))]  # fmt: skip
+    for arm in ARMS:
+        for seed in cfg.seeds:
+            name = checkpoint_dir(cfg, arm, seed).name
+            jobs.append(
+                Job(f"train {name}", train_arm, (cfg, model_path, arm, seed), after=(f"score {POOL}",))
+            )
+            path = str(checkpoint_dir(cfg, arm, seed).resolve())
+            jobs.append(Job(f"evaluate {name}", evaluate_model, (cfg, name, path), after=(f"train {name}",)))
+    jobs += [Job(f"score {task}", score_task, (cfg, model_path, task)) for task in BENCHMARK_TASKS]
+    return jobs
 
 
 def run_demo(cfg: DemoConfig) -> Path:
@@ -93,19 +104,20 @@ def run_demo(cfg: DemoConfig) -> Path:
     started = time.time()
     cfg.out.mkdir(parents=True, exist_ok=True)
     model_path, _ = resolve_model(DEFAULT_MODEL)
-    tables = score(cfg, model_path)
-    checkpoints = train(cfg, model_path)
-    models = {
-        "tiny-base": model_path,
-        **{p.name: str(p.resolve()) for paths in checkpoints.values() for p in paths},
-    }
-    runs = evaluate(cfg, models)
+    jobs = plan(cfg, model_path)
+    _log(f"{len(jobs)} jobs on {cfg.workers} worker(s)")
+    seconds: dict[str, float] = {}
+    results = run_jobs(jobs, cfg.workers, _log, seconds)
+    tables = {k: v for task in [POOL, *BENCHMARK_TASKS] for k, v in results[f"score {task}"].items()}
+    checkpoints = {arm: [checkpoint_dir(cfg, arm, s) for s in cfg.seeds] for arm in ARMS}
+    labels = ["tiny-base", *(p.name for paths in checkpoints.values() for p in paths)]
+    runs = {label: results[f"evaluate {label}"] for label in labels}
     from harness.demo.report import write_report
 
     report = write_report(cfg, tables, checkpoints, runs)
-    seconds = time.time() - started
-    (cfg.out / "timing.json").write_text(
-        json.dumps({"quick": cfg.quick, "seconds": round(seconds, 1)}) + "\n"
-    )
-    _log(f"report: {report} ({seconds:.0f} s)")
+    total = time.time() - started
+    timing = {"quick": cfg.quick, "workers": cfg.workers, "seconds": round(total, 1),
+              "jobs": {label: round(s, 1) for label, s in seconds.items()}}  # fmt: skip
+    (cfg.out / "timing.json").write_text(json.dumps(timing, indent=1) + "\n")
+    _log(f"report: {report} ({total:.0f} s)")
     return report

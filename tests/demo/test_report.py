@@ -4,6 +4,7 @@ there, per-tier tables use the benchmark tiers, and arms are compared by their s
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import numpy as np
@@ -51,6 +52,13 @@ def _tables() -> dict[str, pd.DataFrame]:
 @pytest.mark.slow  # 8-10 s: in `make test`, kept out of the edit loop (`make test-fast`)
 def test_report_has_every_section(tmp_path: Path) -> None:
     arms = {arm: [tmp_path / "ckpt" / f"{arm}-s{s}" for s in range(3)] for arm in ARMS}
+    for arm, paths in arms.items():
+        for path in paths:
+            path.mkdir(parents=True)
+            for stage, policy in (("sft", ARMS[arm][2]), ("grpo", ARMS[arm][1])):
+                if policy:
+                    sel = {"policy": policy, "seed": 0, "counts": {"medium": 5, "hard": 28}, "size": 33}
+                    (path / f"selection_{stage}.json").write_text(json.dumps(sel))
     names = ["tiny-base", *(p.name for paths in arms.values() for p in paths)]
     runs = _runs(tmp_path / "eval", names)
     cfg = DemoConfig(out=tmp_path, quick=True, bench_items=30, tier_items=30)
@@ -58,6 +66,7 @@ def test_report_has_every_section(tmp_path: Path) -> None:
     text = report.read_text()
     for heading in (
         "Headline",
+        "What each arm trained on",
         "Training pool tiers",
         "Seed-level",
         "The study's contrasts",
@@ -69,6 +78,7 @@ def test_report_has_every_section(tmp_path: Path) -> None:
         assert heading.lower() in text.lower(), heading
     for picture in ("survival.png", "cmab_hist.png", "forest.png"):
         assert (report.parent / picture).stat().st_size > 0
+    assert "| sft-mid-grpo-hard | sft | `mid` | 33 | medium 5, hard 28 |" in text
     assert "| synth_mmstar | hard |" in text and "Cohen's κ" in text
     assert "(30 items each; the first 30 of each tiered by PISM and CMAB)" in text
     seeds = pd.read_csv(report.parent / "seeds.csv")

@@ -57,6 +57,8 @@ BENCHES = (
           "the embedded base model: chance, image dependence, pass@1 vs pass@8"),
     Bench("grpo", "grpo_tiny.py", ("--steps", "600"), ("--steps", "4"),
           "GRPO on the embedded model"),
+    Bench("demo", "bench_demo.py", (), ("--no-full",),
+          "the whole study (make demo): wall time, jobs side by side"),
 )  # fmt: skip
 NAMES = [b.name for b in BENCHES]
 

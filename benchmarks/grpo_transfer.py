@@ -4,8 +4,9 @@
 
 GRPO (preset `tiny`, Dr. GRPO loss, no reward scaling, 4 prompts x 8 rollouts a step, completions
 <= 48 tokens, truncated ones masked) on the pool's first `--items` items, seen over and over; then
-the sampled accuracy (T = 1, 32 samples an item) of the base model and of the trained one, on those
-items and on the next `--held-out` pool items, which training never saw. A policy that learns a
+the sampled accuracy (T = 1, 32 samples an item: PISM's unmasked attempts, scored by the pool
+task) of the base model and of the trained one, on those items and on the next `--held-out` pool
+items, which training never saw. A policy that learns a
 skill gains on both; one that learns the items gains only on the first.
 """
 
@@ -15,35 +16,28 @@ import argparse
 from pathlib import Path
 
 import datasets
-import torch
 
 from harness.core.constants import DEFAULT_MODEL, POOL_TASK
+from harness.difficulty.pism import PISMConfig
+from harness.difficulty.pism_runner import PISMRun, ScoreRequest
 from harness.evaluation.runner import resolve_model
-from harness.models.loader import config_dtype, load_model_and_processor
+from harness.models.loader import config_dtype
 from harness.training.config import stage
 from harness.training.data import grpo_dataset, training_items
 from harness.training.grpo import grpo_train
-from harness.training.rewards import score_completion
 
 SAMPLES = 32
+# PISM's unmasked attempts, every one of them (full_curve): SAMPLES seeded samples an item at T = 1,
+# scored by the pool task's own scorer, as `bench_base_model` measures pass@8.
+SAMPLING = PISMConfig(ratios=(0.0,), k=SAMPLES, temperature=1.0, max_new_tokens=48)
 
 
-def sampled_accuracy(model_path: str, items: datasets.Dataset) -> list[float]:
-    """Per item: the share of SAMPLES completions at T = 1 that the accuracy reward pays."""
-    model, processor = load_model_and_processor(model_path, device="cpu")
-    torch.manual_seed(0)
-    out = []
-    for row in items:
-        text = processor.apply_chat_template(row["prompt"], add_generation_prompt=True, tokenize=False)
-        enc = processor(text=[text], images=row["images"], return_tensors="pt")
-        with torch.no_grad():
-            ids = model.generate(**enc, do_sample=True, temperature=1.0, top_k=0, top_p=1.0,
-                                 max_new_tokens=48, num_return_sequences=SAMPLES)  # fmt: skip
-        completions = processor.batch_decode(ids[:, enc["input_ids"].shape[1] :], skip_special_tokens=True)
-        scores = [score_completion(c, row["solution"], row.get("answer_type"), row.get("choices"), row.get("keywords"))
-                  for c in completions]  # fmt: skip
-        out.append(sum(scores) / SAMPLES)
-    return out
+def sampled_accuracy(model_path: str, offset: int, limit: int, out: Path) -> float:
+    """Mean share of SAMPLES completions at T = 1 scored right, over pool items [offset, offset + limit)."""
+    req = ScoreRequest(model_path, Path(model_path).name, POOL_TASK, out, SAMPLING, full_curve=True,
+                       limit=limit, offset=offset)  # fmt: skip
+    table = PISMRun(req).run()
+    return float(table["pism_curve"].map(lambda curve: float(curve[0])).mean())
 
 
 def main() -> None:
@@ -57,7 +51,6 @@ def main() -> None:
     base, _ = resolve_model(DEFAULT_MODEL)
     pool = grpo_dataset(training_items(POOL_TASK))
     seen = pool.select(range(args.items))
-    held = pool.select(range(args.items, args.items + args.held_out))
     copies = args.steps * 4 // args.items + 1
     overrides = {"max_steps": args.steps, "per_device_train_batch_size": 32, "learning_rate": args.lr,
                  "logging_steps": 1, "loss_type": "dr_grpo", "scale_rewards": "none",
@@ -66,8 +59,9 @@ def main() -> None:
     trained = str(grpo_train(base, datasets.concatenate_datasets([seen] * copies), args.out / "model", cfg))
     lines = ["| model | trained items | held-out items |", "|---|--:|--:|"]
     for name, path in (("tiny-base", base), ("after GRPO", trained)):
-        a, b = sampled_accuracy(path, seen), sampled_accuracy(path, held)
-        lines.append(f"| {name} | {100 * sum(a) / len(a):.1f} | {100 * sum(b) / len(b):.1f} |")
+        a = sampled_accuracy(path, 0, args.items, args.out / name / "trained")
+        b = sampled_accuracy(path, args.items, args.held_out, args.out / name / "held-out")
+        lines.append(f"| {name} | {100 * a:.1f} | {100 * b:.1f} |")
     print("\n".join(lines))
 
 

@@ -44,12 +44,12 @@ def _single_threaded() -> None:
 def _check(jobs: Sequence[Job]) -> None:
     labels = [j.label for j in jobs]
     if len(set(labels)) != len(labels):
-        raise ValueError(f"demo jobs: a label is used twice in {labels}")
+        raise ValueError(f"jobs: a label is used twice in {labels}")
     seen: set[str] = set()
     for job in jobs:  # dependencies must come earlier in the list, which also rules out cycles
         missing = [d for d in job.after if d not in seen]
         if missing:
-            raise ValueError(f"demo job {job.label!r} waits for {missing}, which are not listed before it")
+            raise ValueError(f"job {job.label!r} waits for {missing}, which are not listed before it")
         seen.add(job.label)
 
 

@@ -50,7 +50,7 @@ class DemoConfig:
     pism: PISMConfig = field(default_factory=lambda: PISMConfig(ratios=(0.0, 0.2, 0.4, 0.6, 0.8), k=5))
     grpo_steps: int = 60
     sft_steps: int = 20
-    # Jobs run side by side, one single-threaded process each (harness.demo.jobs); the results do
+    # Jobs run side by side, one single-threaded process each (harness.core.jobs); the results do
     # not depend on it. Default: one per core this process may use, at most 8.
     workers: int = field(default_factory=lambda: min(8, _cores()))
 

@@ -87,12 +87,12 @@ def plan(cfg: DemoConfig, model_path: str) -> list[Job]:
             Job("evaluate tiny-base", evaluate_model, (cfg, "tiny-base", model_path))]  # fmt: skip
     for arm in ARMS:
         for seed in cfg.seeds:
-            name = checkpoint_dir(cfg, arm, seed).name
+            target = checkpoint_dir(cfg, arm, seed)
             jobs.append(
-                Job(f"train {name}", train_arm, (cfg, model_path, arm, seed), after=(f"score {POOL}",))
+                Job(f"train {target.name}", train_arm, (cfg, model_path, arm, seed), after=(f"score {POOL}",))
             )
-            path = str(checkpoint_dir(cfg, arm, seed).resolve())
-            jobs.append(Job(f"evaluate {name}", evaluate_model, (cfg, name, path), after=(f"train {name}",)))
+            jobs.append(Job(f"evaluate {target.name}", evaluate_model, (cfg, target.name, str(target.resolve())),
+                            after=(f"train {target.name}",)))  # fmt: skip
     jobs += [Job(f"score {task}", score_task, (cfg, model_path, task)) for task in BENCHMARK_TASKS]
     return jobs
 
